@@ -1,0 +1,101 @@
+// Command ws63emu emulates the HiSilicon WS63 firmware-upgrade (FOTA) flow.
+//
+// main only calls run; each subcommand lives in its own cmd_*.go file and is
+// listed in the commands table.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/spf13/pflag"
+)
+
+// Exit statuses (DESIGN §6).
+const (
+	exitOK       = 0
+	exitFailed   = 1 // an expectation or a verification failed
+	exitBadInput = 2 // bad usage or bad input
+)
+
+// command is one subcommand: its one-line help and its entry point.
+type command struct {
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) error
+}
+
+// commands is the subcommand table; each entry's code is in cmd_<name>.go.
+var commands = map[string]command{}
+
+// register adds a subcommand; called from the init of each cmd_*.go file.
+func register(name, summary string, run func(args []string, stdout, stderr io.Writer) error) {
+	if _, dup := commands[name]; dup {
+		panic("ws63emu: duplicate command " + name)
+	}
+	commands[name] = command{summary: summary, run: run}
+}
+
+// failedError marks an outcome that is a failure (exit 1), not bad input.
+type failedError struct{ msg string }
+
+func (e *failedError) Error() string { return e.msg }
+
+// failed returns an error that makes ws63emu exit with status 1.
+func failed(format string, a ...any) error { return &failedError{fmt.Sprintf(format, a...)} }
+
+// exitCode maps an error from a subcommand to the process exit status.
+func exitCode(err error) int {
+	var f *failedError
+	switch {
+	case err == nil, errors.Is(err, pflag.ErrHelp):
+		return exitOK
+	case errors.As(err, &f):
+		return exitFailed
+	default:
+		return exitBadInput
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: ws63emu COMMAND [flags]")
+	fmt.Fprintln(w, "\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'ws63emu COMMAND --help' for a command's flags.")
+}
+
+// run executes one invocation; it returns the error to report, if any.
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		usage(stderr)
+		return errors.New("no command given")
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" {
+		usage(stdout)
+		return nil
+	}
+	c, ok := commands[name]
+	if !ok {
+		usage(stderr)
+		return fmt.Errorf("unknown command %q", name)
+	}
+	return c.run(args[1:], stdout, stderr)
+}
+
+func main() {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	if err != nil && !errors.Is(err, pflag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "ws63emu:", err)
+	}
+	os.Exit(exitCode(err))
+}
