@@ -1,0 +1,647 @@
+package flash
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Geometry.
+const (
+	Size       = 4 << 20 // 4 MiB
+	SectorSize = 4096
+	PageSize   = 256
+	NumSectors = Size / SectorSize
+
+	// Erased is the value of every byte of an erased sector.
+	Erased = 0xFF
+)
+
+// Copy-on-write layout: the array is 32 chunks of 32 sectors. A snapshot
+// copies the 32 chunk pointers; the first write to a chunk after a snapshot
+// copies that chunk's 32 sector pointers and wear counters, and the first
+// write to a sector copies its 4 KiB.
+const (
+	chunkShift   = 5
+	chunkSectors = 1 << chunkShift // sectors per chunk
+	numChunks    = NumSectors / chunkSectors
+)
+
+type sector = [SectorSize]byte
+
+// chunk is immutable once it is shared (referenced by a snapshot or not
+// marked owned by the device holding it).
+type chunk struct {
+	sec  [chunkSectors]*sector
+	wear [chunkSectors]uint32 // erase cycles per sector
+}
+
+// erasedSector and erasedChunk are shared by every device and never written.
+var (
+	erasedSector = func() *sector {
+		var s sector
+		for i := range s {
+			s[i] = Erased
+		}
+		return &s
+	}()
+	erasedChunk = func() *chunk {
+		var c chunk
+		for i := range c.sec {
+			c.sec[i] = erasedSector
+		}
+		return &c
+	}()
+)
+
+// Device is a simulated 4 MiB SPI NOR flash. See the package documentation
+// for the contract. A Device is not safe for concurrent use; Snapshots are.
+// The zero Device is not usable: call New.
+type Device struct {
+	chunks     [numChunks]*chunk
+	chunkOwned [numChunks]bool  // chunk written by nobody else: may be modified in place
+	secOwned   [NumSectors]bool // sector array written by nobody else (implies its chunk is owned)
+
+	ops     uint64
+	elapsed time.Duration
+	readRem int64 // remainder of read time, in ns·bytes/s, so reads never drift
+	phase   string
+	off     bool
+
+	timing Timing
+
+	// Faults and instrumentation: not part of snapshots.
+	cutArmed bool
+	cutAt    uint64
+	cutTear  Tear
+	bad      [NumSectors]bool
+	nbad     int
+	failProg map[uint64]bool
+	hook     func(Op)
+	logging  bool
+	log      []Op
+	wantBuf  [PageSize]byte // scratch for TearBits on a program
+}
+
+// New returns a device with every byte 0xFF, no wear, powered on, with
+// DefaultTiming. It allocates no sector memory until the first write.
+func New() *Device {
+	d := &Device{timing: DefaultTiming()}
+	for i := range d.chunks {
+		d.chunks[i] = erasedChunk
+	}
+	return d
+}
+
+// sectorAt returns the sector for reading.
+func (d *Device) sectorAt(s uint32) *sector {
+	return d.chunks[s>>chunkShift].sec[s&(chunkSectors-1)]
+}
+
+// ownChunk makes chunk c private to d and returns it.
+func (d *Device) ownChunk(c uint32) *chunk {
+	if !d.chunkOwned[c] {
+		cp := *d.chunks[c]
+		d.chunks[c] = &cp
+		d.chunkOwned[c] = true
+	}
+	return d.chunks[c]
+}
+
+// writable returns sector s for writing, copying it first if shared.
+func (d *Device) writable(s uint32) *sector {
+	c := d.ownChunk(s >> chunkShift)
+	i := s & (chunkSectors - 1)
+	if !d.secOwned[s] {
+		cp := *c.sec[i]
+		c.sec[i] = &cp
+		d.secOwned[s] = true
+	}
+	return c.sec[i]
+}
+
+// disown forgets every ownership mark: everything becomes shared.
+func (d *Device) disown() {
+	clear(d.chunkOwned[:])
+	clear(d.secOwned[:])
+}
+
+// ---- reads ----
+
+// ReadAt implements io.ReaderAt over the 4 MiB array. Reads are not cut
+// points. Reading past the end returns the bytes up to the end and io.EOF;
+// a negative offset returns ErrOutOfRange; a powered-off device returns
+// 0, ErrPowerOff. Reads add to Elapsed at ReadBytesPerSecond.
+func (d *Device) ReadAt(p []byte, off int64) (int, error) {
+	if d.off {
+		return 0, ErrPowerOff
+	}
+	if off < 0 {
+		return 0, fmt.Errorf("%w: read at offset %d", ErrOutOfRange, off)
+	}
+	if off >= Size {
+		if len(p) == 0 {
+			return 0, nil
+		}
+		return 0, io.EOF
+	}
+	n := len(p)
+	var err error
+	if rest := Size - off; int64(n) > rest {
+		n, err = int(rest), io.EOF
+	}
+	d.copyOut(p[:n], uint32(off))
+	d.addRead(n)
+	return n, err
+}
+
+// Read reads exactly len(p) bytes at addr. It returns ErrOutOfRange (and
+// reads nothing) if the range spills past Size, ErrPowerOff when off.
+func (d *Device) Read(addr uint32, p []byte) error {
+	if d.off {
+		return ErrPowerOff
+	}
+	if uint64(addr)+uint64(len(p)) > Size {
+		return fmt.Errorf("%w: read 0x%06x+%d", ErrOutOfRange, addr, len(p))
+	}
+	d.copyOut(p, addr)
+	d.addRead(len(p))
+	return nil
+}
+
+func (d *Device) copyOut(p []byte, addr uint32) {
+	for len(p) > 0 {
+		s := d.sectorAt(addr / SectorSize)
+		n := copy(p, s[addr%SectorSize:])
+		p = p[n:]
+		addr += uint32(n)
+	}
+}
+
+func (d *Device) addRead(n int) {
+	rate := d.timing.ReadBytesPerSecond
+	if rate <= 0 || n == 0 {
+		return
+	}
+	num := int64(n)*int64(time.Second) + d.readRem
+	d.elapsed += time.Duration(num / rate)
+	d.readRem = num % rate
+}
+
+// ---- operations ----
+
+// Program ANDs data into the array at addr (NOR program can only clear
+// bits: new = old AND data). The range is split into page-bounded ops,
+// issued in ascending order; Program stops at the first op that fails and
+// returns its error (ErrPowerOff for a cut, or an error wrapping
+// ErrBadSector / ErrProgramFailed). A range spilling past Size returns
+// ErrOutOfRange before any op. An empty data issues no op.
+func (d *Device) Program(addr uint32, data []byte) error {
+	if d.off {
+		return ErrPowerOff
+	}
+	if uint64(addr)+uint64(len(data)) > Size {
+		return fmt.Errorf("%w: program 0x%06x+%d", ErrOutOfRange, addr, len(data))
+	}
+	for len(data) > 0 {
+		n := min(PageSize-int(addr%PageSize), len(data))
+		if err := d.programOp(addr, data[:n]); err != nil {
+			return err
+		}
+		addr += uint32(n)
+		data = data[n:]
+	}
+	return nil
+}
+
+// Erase erases the sector at addr to 0xFF (one op). addr must be below
+// Size (ErrOutOfRange) and sector aligned (ErrMisaligned); both are checked
+// before any op is issued.
+func (d *Device) Erase(addr uint32) error {
+	if d.off {
+		return ErrPowerOff
+	}
+	if addr >= Size {
+		return fmt.Errorf("%w: erase 0x%06x", ErrOutOfRange, addr)
+	}
+	if addr%SectorSize != 0 {
+		return fmt.Errorf("%w: erase 0x%06x", ErrMisaligned, addr)
+	}
+	return d.eraseOp(addr)
+}
+
+// EraseRange erases n bytes from addr, one op per sector in ascending
+// order, stopping at the first op that fails. addr and n must be sector
+// aligned and addr+n ≤ Size; these are checked before any op. n == 0 issues
+// no op.
+func (d *Device) EraseRange(addr, n uint32) error {
+	if d.off {
+		return ErrPowerOff
+	}
+	if uint64(addr)+uint64(n) > Size {
+		return fmt.Errorf("%w: erase 0x%06x+%d", ErrOutOfRange, addr, n)
+	}
+	if addr%SectorSize != 0 || n%SectorSize != 0 {
+		return fmt.Errorf("%w: erase 0x%06x+%d", ErrMisaligned, addr, n)
+	}
+	for a := uint64(addr); a < uint64(addr)+uint64(n); a += SectorSize {
+		if err := d.eraseOp(uint32(a)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// issue counts op, calls the hook and logs it. It reports false when the
+// op is cut (the device is then off and the op has been torn).
+func (d *Device) issue(op Op) bool {
+	if d.hook != nil {
+		d.hook(op)
+	}
+	d.ops++
+	if d.logging {
+		d.logOp(op)
+	}
+	if d.off { // the hook called CutNow
+		return false
+	}
+	if d.cutArmed && d.cutAt == op.Index {
+		d.cutArmed = false
+		d.applyTear(op, d.cutTear)
+		return false
+	}
+	return true
+}
+
+// logOp appends op, without its Data, to the log.
+func (d *Device) logOp(op Op) {
+	op.Data = nil
+	d.log = append(d.log, op)
+}
+
+// faulted returns the injected fault that makes op change nothing, or nil.
+func (d *Device) faulted(op Op) error {
+	if d.nbad > 0 && d.bad[op.Addr/SectorSize] {
+		return ErrBadSector
+	}
+	if op.Kind == OpProgram && len(d.failProg) > 0 && d.failProg[op.Index] {
+		return ErrProgramFailed
+	}
+	return nil
+}
+
+func (d *Device) programOp(addr uint32, p []byte) error {
+	op := Op{Index: d.ops, Kind: OpProgram, Addr: addr, Len: uint32(len(p)), Phase: d.phase, Data: p}
+	if !d.issue(op) {
+		return ErrPowerOff
+	}
+	if err := d.faulted(op); err != nil {
+		return opError(err, op)
+	}
+	d.elapsed += d.timing.PageProgram
+	d.andInto(addr, p)
+	return nil
+}
+
+// andInto ANDs p into the array at addr; p lies within one page.
+func (d *Device) andInto(addr uint32, p []byte) {
+	s, off := addr/SectorSize, addr%SectorSize
+	if !d.secOwned[s] && !clears(d.sectorAt(s)[off:off+uint32(len(p))], p) {
+		return // nothing would change: do not copy a shared sector
+	}
+	dst := d.writable(s)[off : off+uint32(len(p))]
+	i := 0
+	for ; i+8 <= len(p); i += 8 {
+		v := binary.LittleEndian.Uint64(dst[i:]) & binary.LittleEndian.Uint64(p[i:])
+		binary.LittleEndian.PutUint64(dst[i:], v)
+	}
+	for ; i < len(p); i++ {
+		dst[i] &= p[i]
+	}
+}
+
+// clears reports whether ANDing p into cur clears at least one bit.
+func clears(cur, p []byte) bool {
+	i := 0
+	for ; i+8 <= len(p); i += 8 {
+		c := binary.LittleEndian.Uint64(cur[i:])
+		if c&^binary.LittleEndian.Uint64(p[i:]) != 0 {
+			return true
+		}
+	}
+	for ; i < len(p); i++ {
+		if cur[i]&^p[i] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Device) eraseOp(addr uint32) error {
+	op := Op{Index: d.ops, Kind: OpErase, Addr: addr, Len: SectorSize, Phase: d.phase}
+	if !d.issue(op) {
+		return ErrPowerOff
+	}
+	if err := d.faulted(op); err != nil {
+		return opError(err, op)
+	}
+	d.elapsed += d.timing.SectorErase
+	d.eraseSector(addr / SectorSize)
+	return nil
+}
+
+// eraseSector sets sector s to 0xFF and counts one erase cycle.
+func (d *Device) eraseSector(s uint32) {
+	c := d.ownChunk(s >> chunkShift)
+	i := s & (chunkSectors - 1)
+	c.wear[i]++
+	if d.secOwned[s] {
+		*c.sec[i] = *erasedSector // in place: no allocation
+		return
+	}
+	c.sec[i] = erasedSector // shared, never written
+}
+
+// ---- tearing ----
+
+// applyTear powers the device off and applies op as torn by t. Faults
+// (bad sector, program failure) win: the chip refused the op, so nothing is
+// applied whatever the tear. An unknown tear kind behaves as TearBefore.
+func (d *Device) applyTear(op Op, t Tear) {
+	d.off = true
+	if d.faulted(op) != nil {
+		return
+	}
+	switch t.Kind {
+	case TearAfter, TearPrefix, TearBits:
+	default:
+		return
+	}
+	s := op.Addr / SectorSize
+	switch op.Kind {
+	case OpProgram:
+		d.elapsed += d.timing.PageProgram
+		p := op.Data
+		switch t.Kind {
+		case TearAfter:
+			d.andInto(op.Addr, p)
+		case TearPrefix:
+			d.andInto(op.Addr, p[:min(max(t.K, 0), len(p))])
+		case TearBits:
+			off := op.Addr % SectorSize
+			cur := d.sectorAt(s)[off : off+uint32(len(p))]
+			if !clears(cur, p) {
+				return
+			}
+			want := d.wantBuf[:len(p)]
+			for i := range p {
+				want[i] = cur[i] & p[i]
+			}
+			tearBits(d.writable(s)[off:off+uint32(len(p))], want, tearRand(t.Seed, op.Index))
+		}
+	case OpErase:
+		d.elapsed += d.timing.SectorErase
+		switch t.Kind {
+		case TearAfter:
+			d.eraseSector(s)
+		case TearPrefix:
+			k := min(max(t.K, 0), SectorSize)
+			if k == SectorSize {
+				d.eraseSector(s)
+				return
+			}
+			d.ownChunk(s >> chunkShift).wear[s&(chunkSectors-1)]++
+			if k == 0 {
+				return
+			}
+			sec := d.writable(s)
+			for i := range k {
+				sec[i] = Erased
+			}
+		case TearBits:
+			d.ownChunk(s >> chunkShift).wear[s&(chunkSectors-1)]++
+			if *d.sectorAt(s) == *erasedSector {
+				return
+			}
+			tearBits(d.writable(s)[:], erasedSector[:], tearRand(t.Seed, op.Index))
+		}
+	}
+}
+
+// ApplyTorn applies op (with op.Data for a program) as torn by t, then
+// powers the device off. It gives bit-identical contents, wear, op counter
+// (op.Index+1), elapsed time and log to arming CutAt(op.Index, t) and
+// issuing that op, except that the hook is not called. Sweeps use it after
+// Restore-ing the snapshot taken (in the hook) just before op.
+//
+// If the device is already off, or op is not valid (Op.Validate), nothing
+// changes except that the device is off.
+func (d *Device) ApplyTorn(op Op, t Tear) {
+	if d.off || op.Validate() != nil {
+		d.off = true
+		return
+	}
+	d.ops = op.Index + 1
+	if d.logging {
+		d.logOp(op)
+	}
+	d.applyTear(op, t)
+}
+
+// ---- power and faults ----
+
+// CutAt arms a power cut: the op whose Index == n is torn by t, returns
+// ErrPowerOff, and the device stays off. The cut disarms when it fires. An
+// n below OpCount never fires. Arming again replaces the previous cut.
+func (d *Device) CutAt(n uint64, t Tear) {
+	d.cutArmed, d.cutAt, d.cutTear = true, n, t
+}
+
+// CutNow powers the device off at once; no op is torn.
+func (d *Device) CutNow() {
+	d.off = true
+	d.cutArmed = false
+}
+
+// Off reports whether the device is powered off.
+func (d *Device) Off() bool { return d.off }
+
+// PowerOn makes the device usable again. Contents, wear, op counter,
+// elapsed time, bad sectors, program failures, hook and log persist; an
+// armed cut that has not fired is cleared.
+func (d *Device) PowerOn() {
+	d.off = false
+	d.cutArmed = false
+}
+
+// SetBadSector marks (or clears) the sector holding addr as bad: an erase or
+// program touching it is counted as an op but returns ErrBadSector and
+// changes nothing. Addresses at or beyond Size are ignored.
+func (d *Device) SetBadSector(addr uint32, bad bool) {
+	if addr >= Size {
+		return
+	}
+	s := addr / SectorSize
+	if d.bad[s] != bad {
+		d.bad[s] = bad
+		if bad {
+			d.nbad++
+		} else {
+			d.nbad--
+		}
+	}
+}
+
+// BadSector reports whether the sector holding addr is marked bad.
+func (d *Device) BadSector(addr uint32) bool {
+	return addr < Size && d.bad[addr/SectorSize]
+}
+
+// FailProgramAt makes the program op with Index n return ErrProgramFailed
+// and change nothing. It stays armed (after a Restore the same op fails
+// again); an erase op with that Index is not affected.
+func (d *Device) FailProgramAt(n uint64) {
+	if d.failProg == nil {
+		d.failProg = make(map[uint64]bool)
+	}
+	d.failProg[n] = true
+}
+
+// ClearFaults removes bad sectors, program failures and an armed cut. It
+// does not power the device on.
+func (d *Device) ClearFaults() {
+	clear(d.bad[:])
+	d.nbad = 0
+	d.failProg = nil
+	d.cutArmed = false
+}
+
+// FlipBit inverts one bit at once (a disturb error). It is not an op: it is
+// not counted, not logged, not cut, costs no time and works while off.
+func (d *Device) FlipBit(addr uint32, bit uint) error {
+	if addr >= Size {
+		return fmt.Errorf("%w: flip bit at 0x%06x", ErrOutOfRange, addr)
+	}
+	if bit > 7 {
+		return fmt.Errorf("%w: flip bit %d at 0x%06x", ErrBadBit, bit, addr)
+	}
+	d.writable(addr / SectorSize)[addr%SectorSize] ^= 1 << bit
+	return nil
+}
+
+// ---- instrumentation ----
+
+// SetPhase sets the label recorded in every following op.
+func (d *Device) SetPhase(label string) { d.phase = label }
+
+// Phase returns the current phase label.
+func (d *Device) Phase() string { return d.phase }
+
+// OpCount returns the number of ops issued so far, which is the next op's
+// Index.
+func (d *Device) OpCount() uint64 { return d.ops }
+
+// SetLogging turns the op log on or off. Turning it off keeps the entries.
+func (d *Device) SetLogging(on bool) { d.logging = on }
+
+// Log returns a copy of the logged ops (with Data nil).
+func (d *Device) Log() []Op {
+	if len(d.log) == 0 {
+		return nil
+	}
+	return append([]Op(nil), d.log...)
+}
+
+// ResetLog empties the log.
+func (d *Device) ResetLog() { d.log = d.log[:0] }
+
+// SetHook sets a function called for every op before it is applied (even
+// when it will be cut or fail), with Data set; nil disables it. When the
+// hook runs, OpCount() == op.Index and the contents are those before the op,
+// so a Snapshot taken in the hook is the state the op starts from. The hook
+// may take snapshots, read, and arm a cut (CutAt(op.Index, …) tears this
+// very op; CutNow cuts it as TearBefore), but must not issue ops. op.Data
+// aliases the caller's buffer: copy it to keep it.
+func (d *Device) SetHook(h func(op Op)) { d.hook = h }
+
+// EraseCount returns the erase cycles of sector i (0 ≤ i < NumSectors),
+// or 0 for an out-of-range index.
+func (d *Device) EraseCount(i int) uint32 {
+	if i < 0 || i >= NumSectors {
+		return 0
+	}
+	return d.chunks[i>>chunkShift].wear[i&(chunkSectors-1)]
+}
+
+// Elapsed returns the simulated time consumed by ops and reads so far.
+func (d *Device) Elapsed() time.Duration { return d.elapsed }
+
+// SetTiming sets the cost model; negative costs are treated as zero.
+func (d *Device) SetTiming(t Timing) { d.timing = t.validate() }
+
+// Timing returns the cost model.
+func (d *Device) Timing() Timing { return d.timing }
+
+// ---- whole-array views (not device reads: no power check, no time) ----
+
+// Bytes returns a copy of the whole contents. It works while off and costs
+// no simulated time.
+func (d *Device) Bytes() []byte {
+	b := make([]byte, Size)
+	for i := range NumSectors {
+		copy(b[i*SectorSize:], d.sectorAt(uint32(i))[:])
+	}
+	return b
+}
+
+// Hash returns the SHA-256 of the whole contents. Like Bytes it works
+// while off and costs no simulated time.
+func (d *Device) Hash() [32]byte {
+	return hashChunks(&d.chunks)
+}
+
+func hashChunks(cs *[numChunks]*chunk) [32]byte {
+	h := sha256.New()
+	for _, c := range cs {
+		for _, s := range c.sec {
+			h.Write(s[:])
+		}
+	}
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+// Check verifies the copy-on-write bookkeeping: every sector is present,
+// a sector owned by the device lies in a chunk it owns, and the shared
+// erased sector is still all 0xFF. Tests call it after using a device.
+func (d *Device) Check() error {
+	for c, ch := range d.chunks {
+		if ch == nil {
+			return fmt.Errorf("flash: check: chunk %d missing", c)
+		}
+		for i, s := range ch.sec {
+			n := c*chunkSectors + i
+			if s == nil {
+				return fmt.Errorf("flash: check: sector %d missing", n)
+			}
+			if d.secOwned[n] && !d.chunkOwned[c] {
+				return fmt.Errorf("flash: check: sector %d owned in a shared chunk", n)
+			}
+			if d.secOwned[n] && s == erasedSector {
+				return fmt.Errorf("flash: check: sector %d owns the shared erased sector", n)
+			}
+		}
+	}
+	for i, b := range erasedSector {
+		if b != Erased {
+			return fmt.Errorf("flash: check: shared erased sector written at %d", i)
+		}
+	}
+	if ch := erasedChunk; ch.wear != [chunkSectors]uint32{} {
+		return fmt.Errorf("flash: check: shared erased chunk wear written")
+	}
+	return nil
+}

@@ -1,0 +1,126 @@
+package flash
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// Snapshot is an immutable copy of a device's state: contents, per-sector
+// wear, op counter, elapsed time and phase label. It shares unchanged
+// sectors with the device and with other snapshots (copy-on-write), so
+// taking one costs a few hundred bytes whatever the contents. Snapshots are
+// safe for concurrent use, and one snapshot may be restored into many
+// devices at once.
+type Snapshot struct {
+	chunks  [numChunks]*chunk
+	ops     uint64
+	elapsed time.Duration
+	readRem int64
+	phase   string
+
+	hashOnce sync.Once
+	hash     [32]byte
+}
+
+// Snapshot captures the device state. It is O(1) in the contents: it copies
+// the chunk pointers and marks everything shared, so the device copies a
+// chunk (32 pointers) and a sector (4 KiB) the first time it writes them
+// afterwards. It works while off.
+func (d *Device) Snapshot() *Snapshot {
+	d.disown()
+	return &Snapshot{
+		chunks:  d.chunks,
+		ops:     d.ops,
+		elapsed: d.elapsed,
+		readRem: d.readRem,
+		phase:   d.phase,
+	}
+}
+
+// Restore puts the device back in the state s was taken in: contents,
+// wear, op counter, elapsed time and phase label; the device is powered on.
+// Settings are kept as they are: timing, hook, logging and the log's
+// entries, bad sectors, program failures, and an armed cut that has not
+// fired (so CutAt may be called before or after Restore). It is O(1) in
+// the contents.
+func (d *Device) Restore(s *Snapshot) {
+	d.chunks = s.chunks
+	d.disown()
+	d.ops = s.ops
+	d.elapsed = s.elapsed
+	d.readRem = s.readRem
+	d.phase = s.phase
+	d.off = false
+}
+
+// OpCount returns the op counter at the time of the snapshot.
+func (s *Snapshot) OpCount() uint64 { return s.ops }
+
+// Elapsed returns the simulated time at the time of the snapshot.
+func (s *Snapshot) Elapsed() time.Duration { return s.elapsed }
+
+// Phase returns the phase label at the time of the snapshot.
+func (s *Snapshot) Phase() string { return s.phase }
+
+// EraseCount returns the erase cycles of sector i at the time of the
+// snapshot, or 0 for an out-of-range index.
+func (s *Snapshot) EraseCount(i int) uint32 {
+	if i < 0 || i >= NumSectors {
+		return 0
+	}
+	return s.chunks[i>>chunkShift].wear[i&(chunkSectors-1)]
+}
+
+// ReadAt implements io.ReaderAt over the snapshot's contents, with the same
+// end-of-array behaviour as Device.ReadAt.
+func (s *Snapshot) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("%w: read at offset %d", ErrOutOfRange, off)
+	}
+	if off >= Size {
+		if len(p) == 0 {
+			return 0, nil
+		}
+		return 0, io.EOF
+	}
+	var err error
+	if rest := Size - off; int64(len(p)) > rest {
+		p, err = p[:rest], io.EOF
+	}
+	n := len(p)
+	addr := uint32(off)
+	for len(p) > 0 {
+		sec := s.chunks[addr/SectorSize>>chunkShift].sec[addr/SectorSize&(chunkSectors-1)]
+		k := copy(p, sec[addr%SectorSize:])
+		p = p[k:]
+		addr += uint32(k)
+	}
+	return n, err
+}
+
+// Bytes returns a copy of the snapshot's 4 MiB.
+func (s *Snapshot) Bytes() []byte {
+	b := make([]byte, Size)
+	s.ReadAt(b, 0)
+	return b
+}
+
+// Hash returns the SHA-256 of the snapshot's 4 MiB, computed once.
+func (s *Snapshot) Hash() [32]byte {
+	s.hashOnce.Do(func() { s.hash = hashChunks(&s.chunks) })
+	return s.hash
+}
+
+// SameSector reports whether sector i has identical contents in a and b.
+// Sectors that were never written since a common ancestor are recognised
+// without comparing bytes.
+func SameSector(a, b *Snapshot, i int) bool {
+	if i < 0 || i >= NumSectors {
+		return true
+	}
+	ca, cb := a.chunks[i>>chunkShift], b.chunks[i>>chunkShift]
+	sa, sb := ca.sec[i&(chunkSectors-1)], cb.sec[i&(chunkSectors-1)]
+	return sa == sb || *sa == *sb
+}
