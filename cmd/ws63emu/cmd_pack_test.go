@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ws63emu/ws63emu/image"
+	"github.com/ws63emu/ws63emu/internal/testutil"
+	"github.com/ws63emu/ws63emu/upg"
+)
+
+// seeded is a deterministic byte stream for test keys.
+type seeded struct{ b byte }
+
+func (s *seeded) Read(p []byte) (int, error) {
+	for i := range p {
+		s.b = s.b*31 + 7
+		p[i] = s.b
+	}
+	return len(p), nil
+}
+
+// pkgInputs writes small signed images, an NV blob and two keys into dir.
+type pkgInputs struct {
+	dir, app, boot, nv, root, sub string
+	rootKey, subKey               *image.PrivateKey
+}
+
+func newPkgInputs(t *testing.T) *pkgInputs {
+	t.Helper()
+	dir := t.TempDir()
+	in := &pkgInputs{dir: dir, app: filepath.Join(dir, "app-sign.bin"), boot: filepath.Join(dir, "flashboot_sign.bin"),
+		nv: filepath.Join(dir, "nv.bin"), root: filepath.Join(dir, "root.pem"), sub: filepath.Join(dir, "sub.pem")}
+	app, err := image.Synthetic(image.Ident{Kind: image.KindApp, Version: "2.0", Seed: 5}, 9000, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot, err := image.Synthetic(image.Ident{Kind: image.KindFlashboot, Version: "2.0", Seed: 5}, 5000, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.rootKey, err = image.GenerateKey(&seeded{1}); err != nil {
+		t.Fatal(err)
+	}
+	if in.subKey, err = image.GenerateKey(&seeded{2}); err != nil {
+		t.Fatal(err)
+	}
+	for p, b := range map[string][]byte{in.app: app, in.boot: boot, in.nv: bytes.Repeat([]byte("nv"), 700),
+		in.root: in.rootKey.MarshalPEM(), in.sub: in.subKey.MarshalPEM()} {
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return in
+}
+
+func readFile(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestPackSHA256MatchesLibrary(t *testing.T) {
+	in := newPkgInputs(t)
+	out := filepath.Join(in.dir, "update.fwpkg")
+	stdout, stderr, code := runCLI(t, "pack", "--sign", "sha256", "--pkt", "app,nv", "--ver", "2.0.1",
+		"--app", in.app, "--flashboot", in.boot, "--nv", in.nv, "-o", out)
+	if code != 0 {
+		t.Fatalf("pack exit %d: %s", code, stderr)
+	}
+	for _, s := range []string{"wrote " + out, "3 images", "hash-only", `version "2.0.1"`, "0 application", "1 flashboot", "2 nv", "(raw)", "LZMA, 0."} {
+		if !strings.Contains(stdout, s) {
+			t.Errorf("pack output lacks %q:\n%s", s, stdout)
+		}
+	}
+	want, err := upg.Pack(upg.PackOptions{Config: upg.DefaultConfig(upg.SignSHA256), Pkt: []string{"app", "nv"}, Ver: "2.0.1",
+		App: readFile(t, in.app), Flashboot: readFile(t, in.boot), NV: readFile(t, in.nv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(readFile(t, out), want) {
+		t.Error("the CLI's package differs from upg.Pack's")
+	}
+}
+
+func TestPackECDSA(t *testing.T) {
+	in := newPkgInputs(t)
+	out := filepath.Join(in.dir, "update.fwpkg")
+	// The default is the SDK's ECDSA fota.cfg: keys are required.
+	_, stderr, code := runCLI(t, "pack", "--app", in.app, "--flashboot", in.boot, "-o", out)
+	if code != 2 || !strings.Contains(stderr, "--root-key") {
+		t.Errorf("ECDSA without keys: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("a failed pack left an output file")
+	}
+	_, stderr, code = runCLI(t, "pack", "--app", in.app, "--flashboot", in.boot, "--root-key", in.root, "--sub-key", in.sub, "-o", out)
+	if code != 0 {
+		t.Fatalf("pack exit %d: %s", code, stderr)
+	}
+	stdout, stderr, code := runCLI(t, "pkg", "verify", out, "--root-key", in.root)
+	if code != 0 || !strings.HasPrefix(stdout, "OK ") || !strings.Contains(stdout, "ECDSA") {
+		t.Errorf("verify exit %d: %s%s", code, stdout, stderr)
+	}
+	// --unsigned needs no keys and writes update_temp.fwpkg's form.
+	tmp := filepath.Join(in.dir, "update_temp.fwpkg")
+	if _, stderr, code = runCLI(t, "pack", "--unsigned", "--app", in.app, "--flashboot", in.boot, "-o", tmp); code != 0 {
+		t.Fatalf("unsigned pack exit %d: %s", code, stderr)
+	}
+	signed, unsigned := readFile(t, out), readFile(t, tmp)
+	if !bytes.Equal(signed[upg.HeaderLen:], unsigned[upg.HeaderLen:]) || !bytes.Equal(unsigned[128:256], make([]byte, 128)) {
+		t.Error("unsigned package should differ only in the public key and signatures")
+	}
+	if err := upg.SignPackage(unsigned, in.rootKey, in.subKey); err != nil || !bytes.Equal(unsigned, signed) {
+		t.Errorf("signing the unsigned package does not give the signed one (%v)", err)
+	}
+	_, stderr, code = runCLI(t, "pkg", "verify", tmp, "--root-key", in.root)
+	if code != 1 || !strings.Contains(stderr, "step 2 (key area)") {
+		t.Errorf("verify unsigned: exit %d: %s", code, stderr)
+	}
+}
+
+// An ECDSA fota.cfg in an SDK tree: its relative key paths resolve
+// against the tree's src/ directory, as build_upg_pkg.py does.
+const ecdsaCfg = `[SIGN_CFG]
+SignSuite=1
+RootKeyFile=build/config/target_config/ws63/sign_config/root.pem
+SubKeyFile=build/config/target_config/ws63/sign_config/sub.pem
+[FOTA_KEY_AREA]
+ImageId=0xCB8D154E
+StructVersion=0x00010000
+KeyOwnerId=0
+KeyId=0
+KeyAlg=0x2A13C812
+KeyVersion=0x0
+KeyVersionMask=0x0
+Msid=0x0
+MsidMask=0x0
+[FOTA_INFO_AREA]
+ImageId=0xCB8D154E
+StructVersion=0x00010000
+Version=0x0
+VersionMask=0x0
+Msid=0x0
+MsidMask=0x0
+HardwareID=0
+[application]
+HeaderMagic=0x464F5451
+ImageId=0x4B0F2D2D
+DecompressFlag=0x3C7896E1
+ReRncFlag=0x0
+RootKeyType=0x0
+version_ext=0x0
+version_mask=0x0
+[flashboot]
+HeaderMagic=0x464F5451
+ImageId=0x4B1E3C2D
+DecompressFlag=0x0
+ReRncFlag=0x0
+RootKeyType=0x0
+version_ext=0x0
+version_mask=0x0
+`
+
+func TestPackConfigInSDKTree(t *testing.T) {
+	in := newPkgInputs(t)
+	tc := filepath.Join(in.dir, "src", "build", "config", "target_config", "ws63")
+	for _, d := range []string{"fota", "sign_config"} {
+		if err := os.MkdirAll(filepath.Join(tc, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := filepath.Join(tc, "fota", "fota.cfg")
+	if err := os.WriteFile(cfg, []byte(ecdsaCfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(in.dir, "update.fwpkg")
+	_, stderr, code := runCLI(t, "pack", "--config", cfg, "--app", in.app, "--flashboot", in.boot, "-o", out)
+	if code != 2 || !strings.Contains(stderr, "RootKeyFile is not at") || !strings.Contains(stderr, "sign_config") {
+		t.Errorf("missing cfg keys: exit %d: %s", code, stderr)
+	}
+	for src, dst := range map[string]string{in.root: "root.pem", in.sub: "sub.pem"} {
+		if err := os.WriteFile(filepath.Join(tc, "sign_config", dst), readFile(t, src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stdout, stderr, code := runCLI(t, "pack", "--config", cfg, "--app", in.app, "--flashboot", in.boot, "-o", out)
+	if code != 0 {
+		t.Fatalf("pack exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "ECDSA-signed") || !strings.Contains(stdout, "1 flashboot") || !strings.Contains(stdout, "(raw)") {
+		t.Errorf("pack output:\n%s", stdout)
+	}
+	if _, stderr, code := runCLI(t, "pkg", "verify", "--root-key", in.root, out); code != 0 {
+		t.Errorf("verify exit %d: %s", code, stderr)
+	}
+}
+
+func TestPackReferenceConfig(t *testing.T) {
+	cfg := testutil.Reference(t, "sdk/fota.cfg")
+	in := newPkgInputs(t)
+	out := filepath.Join(in.dir, "update.fwpkg")
+	_, stderr, code := runCLI(t, "pack", "--config", cfg, "--pkt", "app,boot,nv", "--ver", "1.0.0", "--app", in.app,
+		"--flashboot", in.boot, "--nv", in.nv, "--root-key", in.root, "--sub-key", in.sub, "-o", out)
+	if code != 0 {
+		t.Fatalf("pack exit %d: %s", code, stderr)
+	}
+	stdout, stderr, code := runCLI(t, "pkg", "verify", out, "--root-key", in.root)
+	if code != 0 || !strings.Contains(stdout, "(application, flashboot, nv)") {
+		t.Errorf("verify exit %d: %s%s", code, stdout, stderr)
+	}
+}
+
+func TestPackBadInput(t *testing.T) {
+	in := newPkgInputs(t)
+	out := filepath.Join(in.dir, "update.fwpkg")
+	if err := os.WriteFile(out, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	badCfg := filepath.Join(in.dir, "bad.cfg")
+	if err := os.WriteFile(badCfg, []byte(strings.Replace(ecdsaCfg, "Msid=0x0", "Msid=zz", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"pack", "--sign", "sha256", "--app", in.app, "--flashboot", in.boot, "-o", out}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"ver too long", append(base, "--ver", "12345678901234567"), "version string too long"},
+		{"nv without app", append(base, "--pkt", "nv,boot", "--nv", in.nv), "nv cannot be packed without the application"},
+		{"missing flashboot", []string{"pack", "--sign", "sha256", "--app", in.app, "-o", out}, "--flashboot FILE is required"},
+		{"missing nv", append(base, "--pkt", "app,nv"), "--nv FILE is required"},
+		{"unknown pkt", append(base, "--pkt", "app,loader"), `unknown --pkt entry "loader"`},
+		{"missing file", []string{"pack", "--sign", "sha256", "--app", in.app + ".nope", "--flashboot", in.boot, "-o", out}, "no such file"},
+		{"bad config", []string{"pack", "--config", badCfg, "--app", in.app, "--flashboot", in.boot, "-o", out}, "bad.cfg:13: Msid"},
+		{"config and sign", []string{"pack", "--config", badCfg, "--sign", "ecdsa", "--app", in.app, "-o", out}, "not both"},
+		{"bad sign", []string{"pack", "--sign", "rsa", "--app", in.app, "-o", out}, "unknown sign mode"},
+		{"no output", []string{"pack", "--sign", "sha256", "--app", in.app, "--flashboot", in.boot}, "-o FILE is required"},
+		{"bad key", append(base[:len(base)-2:len(base)-2], "--sign", "ecdsa", "--root-key", in.app, "--sub-key", in.sub, "-o", out), "--root-key"},
+	} {
+		_, stderr, code := runCLI(t, tc.args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want 2 and %q", tc.name, code, stderr, tc.want)
+		}
+		if strings.Count(strings.TrimSpace(stderr), "\n") > 0 && !strings.Contains(stderr, "usage") {
+			t.Errorf("%s: error is not one line: %q", tc.name, stderr)
+		}
+		if got := readFile(t, out); string(got) != "precious" {
+			t.Fatalf("%s: the existing output file was overwritten", tc.name)
+		}
+	}
+	// --nv without nv in --pkt is ignored with a warning.
+	stdout, stderr, code := runCLI(t, append(base, "--nv", in.nv)...)
+	if code != 0 || !strings.Contains(stderr, "ignoring --nv") || !strings.Contains(stdout, "2 images") {
+		t.Errorf("ignored --nv: exit %d: %s %s", code, stdout, stderr)
+	}
+}

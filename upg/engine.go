@@ -1,0 +1,333 @@
+package upg
+
+import (
+	"errors"
+	"io"
+
+	"github.com/ws63emu/ws63emu/partition"
+)
+
+// chunkLen is the engine's copy and decode step (4 KiB, as on the device).
+const chunkLen = 0x1000
+
+// Start is uapi_upg_start, the local upgrade flashboot runs (spec §4.2):
+// verify the package on first entry, then for each image in package order
+// mark it STARTED, re-verify it, erase its partition and copy or decompress
+// it, and mark it FINISHED or consume a retry; finally write complete_flag
+// and update_result as the SDK does. It returns the processing result.
+func (u *Upg) Start() error {
+	if !u.inited {
+		return ErrcodeUpgNotInit
+	}
+	f, err := u.ReadFlag()
+	if err != nil {
+		return err
+	}
+	if !f.UpgradeNeeded() {
+		// The SDK still runs upg_set_complete_flag as a direct finish; it
+		// only writes when complete_flag is not already 0 (bad magics).
+		u.result = ResultMax
+		if err := u.setComplete(f, len(f.FirmwareFlag), nil, true); err != nil {
+			return err
+		}
+		return ErrcodeUpgNotNeedToUpdate
+	}
+	r, size, err := u.packageReader()
+	if err != nil {
+		return err
+	}
+	p, ret, direct := u.startChecks(f, r, size)
+	if direct {
+		if err := u.setComplete(f, 0, ret, true); err != nil {
+			return err
+		}
+		return ret
+	}
+	imageNum := len(p.Nodes)
+	if ret == nil {
+		ret = u.processImages(f, p, r, size)
+	}
+	// Re-read: processing wrote the retry bytes.
+	f2, err := u.ReadFlag()
+	if err != nil {
+		return err
+	}
+	if err := u.setComplete(f2, imageNum, ret, false); err != nil {
+		return err
+	}
+	return ret
+}
+
+// startChecks is steps 2–4 of uapi_upg_start. direct reports a failure that
+// ends the upgrade at once (no retry is consumed).
+func (u *Upg) startChecks(f *Flag, r io.ReaderAt, size int64) (p *Package, ret error, direct bool) {
+	fw := int(f.FirmwareNum)
+	first := true
+	for i := 0; i < fw && i < MaxImages; i++ {
+		if f.FirmwareFlag[i] != [3]byte{0xFF, 0xFF, 0xFF} {
+			first = false
+			break
+		}
+	}
+	var err error
+	if first {
+		p, err = u.VerifyStored()
+		if err != nil {
+			u.result = resultOf(err, ResultVerifyHeadFailed)
+			return nil, err, true
+		}
+	} else {
+		p, err = ReadPackage(r, size)
+		if err != nil {
+			u.result = ResultVerifyHeadFailed
+			return nil, err, true
+		}
+	}
+	// Progress totals over the non-NV images (step 3).
+	var total, done uint64
+	fwi := 0
+	for i, n := range p.Nodes {
+		if n.ImageID == ImageIDNV {
+			continue
+		}
+		if fwi < MaxImages {
+			total += uint64(p.Headers[i].NewImageLen)
+			if RetryStatus(f.FirmwareFlag[fwi]) == ImageFinished {
+				done += uint64(p.Headers[i].NewImageLen)
+			}
+		}
+		fwi++
+	}
+	u.progTotal, u.progDone, u.progLast = total, done, ^uint32(0)
+	n := len(p.Nodes)
+	if !(fw == n || fw == n-1) || fw > MaxImages {
+		return p, ErrcodeUpgWrongImageNum, false
+	}
+	return p, nil, false
+}
+
+// resultOf returns the upg_result_t a verification error carries.
+func resultOf(err error, def Result) Result {
+	var ve *VerifyError
+	if errors.As(err, &ve) {
+		return ve.Result
+	}
+	return def
+}
+
+// processImages is step 5: each image in hash-table order.
+func (u *Upg) processImages(f *Flag, p *Package, r io.ReaderAt, size int64) error {
+	fwi := -1
+	for i, n := range p.Nodes {
+		isNV := n.ImageID == ImageIDNV
+		if !isNV {
+			fwi++
+		}
+		if _, ok := u.opt.ImagePartitions[n.ImageID]; !ok && !isNV {
+			continue // outside the accepted set: silently skipped
+		}
+		h := p.Headers[i]
+		if isNV {
+			if RetryStatus(f.NVFlag) == ImageFinished {
+				continue
+			}
+			if err := u.recordNV(f, p, i); err != nil {
+				return err
+			}
+			continue
+		}
+		if fwi >= MaxImages || RetryStatus(f.FirmwareFlag[fwi]) == ImageFinished {
+			continue
+		}
+		off := uint32(flagOffFirmwareFlag + 3*fwi)
+		if t, ok := retryStart(f.FirmwareFlag[fwi]); ok {
+			if err := u.writeFlag(off, t[:]); err != nil {
+				return err
+			}
+			f.FirmwareFlag[fwi] = t
+		}
+		u.phase("image " + ImageName(n.ImageID))
+		err := u.verifier().VerifyImage(r, size, p, i)
+		u.chargeVerify(p, i)
+		if err == nil {
+			err = u.applyImage(h)
+		}
+		if err == nil {
+			t := retryFinish(f.FirmwareFlag[fwi])
+			if werr := u.writeFlag(off, t[:]); werr != nil {
+				return werr
+			}
+			f.FirmwareFlag[fwi] = t
+			u.kick()
+			continue
+		}
+		// Failure: consume the attempt and stop processing further images.
+		t, last, ok := retryFail(f.FirmwareFlag[fwi])
+		if ok {
+			if werr := u.writeFlag(off, t[:]); werr != nil {
+				return werr
+			}
+			f.FirmwareFlag[fwi] = t
+		}
+		if last {
+			u.result = ResultRetryAllFailed
+			return ErrcodeUpgRetryAllFail
+		}
+		return err
+	}
+	return nil
+}
+
+// recordNV records where the NV image is for the app's NV task and marks
+// nv_flag STARTED; no NV data is touched by flashboot.
+func (u *Upg) recordNV(f *Flag, p *Package, i int) error {
+	h := p.Headers[i]
+	fields := []struct{ off, v uint32 }{
+		{flagOffNVDataOffset, h.ImageOffset},
+		{flagOffNVDataLen, align16(h.ImageLen)},
+		{flagOffNVHashOffset, p.Nodes[i].ImageAddr + 16},
+		{flagOffNVHashLen, 32},
+	}
+	for _, fl := range fields {
+		if err := u.writeFlagU32(fl.off, fl.v); err != nil {
+			return err
+		}
+	}
+	if t, ok := retryStart(f.NVFlag); ok {
+		if err := u.writeFlag(flagOffNVFlag, t[:]); err != nil {
+			return err
+		}
+		f.NVFlag = t
+	}
+	return nil
+}
+
+func align16(n uint32) uint32 { return (n + 15) &^ 15 }
+
+// applyImage runs the full or compressed task for one image header.
+func (u *Upg) applyImage(h ImageHeader) error {
+	pid := u.opt.ImagePartitions[h.ImageID]
+	e, err := u.table.Lookup(pid)
+	if err != nil {
+		return ErrcodePartitionConfigNotFound
+	}
+	fe, err := u.fota()
+	if err != nil {
+		return err
+	}
+	src := fe.Offset + h.ImageOffset
+	if h.DecompressFlag == FlagLZMA {
+		return u.compressTask(h, e, src)
+	}
+	return u.fullTask(h, e, src)
+}
+
+// fullTask is uapi_upg_full_image_update: erase the whole partition, then
+// copy the (padded) data in 4 KiB chunks to its start.
+func (u *Upg) fullTask(h ImageHeader, e partition.Entry, src uint32) error {
+	n := align16(h.ImageLen)
+	if n > e.Size {
+		return ErrcodeFail
+	}
+	u.phase("erase " + e.ID.String())
+	if err := u.flash.EraseRange(e.Offset, e.Size); err != nil {
+		return flashErr(err, ErrcodeUpgFlashEraseError)
+	}
+	u.phase("copy " + e.ID.String())
+	buf := make([]byte, chunkLen)
+	for done := uint32(0); done < n; {
+		c := min(chunkLen, n-done)
+		if _, err := u.flash.ReadAt(buf[:c], int64(src+done)); err != nil {
+			return flashErr(err, ErrcodeFail)
+		}
+		if err := u.flash.Program(e.Offset+done, buf[:c]); err != nil {
+			return flashErr(err, ErrcodeUpgFlashWriteError)
+		}
+		done += c
+		u.kick()
+		u.advance(uint64(c))
+	}
+	return nil
+}
+
+// compressTask is uapi_upg_compress_image_update: erase the whole
+// partition, then decode the LZMA stream straight to flash in 4 KiB steps.
+func (u *Upg) compressTask(h ImageHeader, e partition.Entry, src uint32) error {
+	u.phase("erase " + e.ID.String())
+	if err := u.flash.EraseRange(e.Offset, e.Size); err != nil {
+		return flashErr(err, ErrcodeUpgFlashEraseError)
+	}
+	if h.ImageLen < LZMAHeaderLen {
+		return ErrcodeUpgDecompressFail
+	}
+	in := io.NewSectionReader(u.flash, int64(src), int64(align16(h.ImageLen)))
+	dec, size, err := NewLZMADecoder(in, e.Size)
+	if err != nil {
+		return err
+	}
+	u.phase("decompress " + e.ID.String())
+	buf := make([]byte, chunkLen)
+	for done := uint32(0); done < size; {
+		c := min(chunkLen, size-done)
+		if _, err := io.ReadFull(dec, buf[:c]); err != nil {
+			return &flashError{code: ErrcodeUpgDecompressFail, err: err}
+		}
+		u.cpu(CPUDecode, int(c))
+		if err := u.flash.Program(e.Offset+done, buf[:c]); err != nil {
+			return flashErr(err, ErrcodeUpgFlashWriteError)
+		}
+		done += c
+		u.kick()
+		u.advance(uint64(c))
+	}
+	return nil
+}
+
+// advance adds finished bytes and calls the progress callback when the
+// integer percentage changes.
+func (u *Upg) advance(n uint64) {
+	u.progDone += n
+	if u.progTotal == 0 || u.progress == nil {
+		return
+	}
+	pct := uint32(u.progDone * 100 / u.progTotal)
+	if pct != u.progLast {
+		u.progLast = pct
+		u.progress(pct)
+	}
+}
+
+// setComplete is upg_set_complete_flag (spec §4.2 step 6).
+func (u *Upg) setComplete(f *Flag, imageNum int, ret error, direct bool) error {
+	write := func(result Result) error {
+		if err := u.writeFlagU32(flagOffCompleteFlag, completeFinished); err != nil {
+			return err
+		}
+		return u.writeFlagU32(flagOffUpdateResult, uint32(result))
+	}
+	if direct {
+		if f.CompleteFlag != completeFinished {
+			return write(u.result)
+		}
+		return nil
+	}
+	all := true
+	for i := 0; i < int(f.FirmwareNum) && i < MaxImages; i++ {
+		if f.FirmwareFlag[i] != [3]byte{} {
+			all = false
+			break
+		}
+	}
+	switch {
+	case all && (int(f.FirmwareNum) == imageNum || f.NVFlag[0] == retryStarted):
+		if ret == nil {
+			return write(ResultUpdateSuccess)
+		}
+		return write(u.result)
+	case ret == nil:
+		return u.writeFlagU32(flagOffCompleteFlag, completeHalf)
+	case u.result == ResultRetryAllFailed:
+		return write(ResultRetryAllFailed)
+	}
+	return nil // an image failed with retries left: the next boot retries
+}
