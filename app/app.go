@@ -1,0 +1,93 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/ws63emu/ws63emu/efuse"
+	"github.com/ws63emu/ws63emu/partition"
+	"github.com/ws63emu/ws63emu/upg"
+)
+
+// DefaultChunk is the storage chunk the guide's example uses (4 KiB).
+const DefaultChunk = 0x1000
+
+// Board is the device as the app sees it; the emulator implements it.
+// A power cut stops the app inside a Flash call: it never returns.
+type Board interface {
+	Flash() upg.Flash
+	Table() partition.Table
+	Efuse() *efuse.Bank
+	UpgOptions() upg.Options
+	Print(msg string)
+}
+
+// App is the running application: its own instance of the update library
+// (RAM state is lost at every reset), initialised at start-up.
+type App struct {
+	b   Board
+	upg *upg.Upg
+	// Status is what uapi_upg_get_status reported at start-up.
+	Status upg.Status
+}
+
+// Start is the app's start-up: uapi_upg_init (which reports a finished
+// upgrade's status once).
+func Start(b Board) (*App, error) {
+	a := &App{b: b, upg: upg.New(b.Flash(), b.Table(), b.UpgOptions())}
+	a.upg.SetRootKey(rootKey(b))
+	if err := a.upg.Init(); err != nil {
+		return a, err
+	}
+	a.Status = a.upg.Status()
+	return a, nil
+}
+
+func rootKey(b Board) [64]byte {
+	var k [64]byte
+	if e, err := b.Table().Lookup(partition.RootKey); err == nil {
+		b.Flash().ReadAt(k[:], int64(e.Offset)+0x40)
+	}
+	return k
+}
+
+// Upg gives scenarios and examples the app's update library instance.
+func (a *App) Upg() *upg.Upg { return a.upg }
+
+// Store receives a package of size bytes from r in chunks and stores it as
+// the guide's example does: get_storage_size, prepare, write_package_sync
+// per chunk. The first SDK error stops it and is returned.
+func (a *App) Store(r io.Reader, size uint32, chunk int) error {
+	if chunk <= 0 {
+		chunk = DefaultChunk
+	}
+	if chunk > upg.MaxWriteLen {
+		return fmt.Errorf("app: chunk %d exceeds the SDK's %d-byte write limit", chunk, upg.MaxWriteLen)
+	}
+	if max := a.upg.StorageSize(); size > max {
+		a.b.Print(fmt.Sprintf("package of %d bytes exceeds storage size %d", size, max))
+	}
+	if err := a.upg.Prepare(size); err != nil {
+		return err
+	}
+	buf := make([]byte, chunk)
+	for off := uint32(0); off < size; {
+		n, err := io.ReadFull(r, buf[:min(uint32(chunk), size-off)])
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("app: receive at offset %d: %w", off, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("app: transport ended at offset %d of %d", off, size)
+		}
+		if err := a.upg.WritePackageSync(off, buf[:n]); err != nil {
+			return err
+		}
+		off += uint32(n)
+	}
+	return nil
+}
+
+// RequestUpgrade is uapi_upg_request_upgrade; the caller resets the device
+// when reset was asked for.
+func (a *App) RequestUpgrade() error { return a.upg.RequestUpgrade() }

@@ -1,0 +1,81 @@
+package emulator
+
+import (
+	"fmt"
+
+	"github.com/ws63emu/ws63emu/efuse"
+	"github.com/ws63emu/ws63emu/partition"
+	"github.com/ws63emu/ws63emu/upg"
+)
+
+// board is the device as the programs see it (flashboot.Board, app.Board).
+type board struct {
+	d    *Device
+	prog Program
+}
+
+// Program names the two programs that run on the device.
+type Program string
+
+// The device's programs.
+const (
+	ProgFlashboot Program = "flashboot"
+	ProgApp       Program = "app"
+)
+
+func (d *Device) board(p Program) board { return board{d, p} }
+
+func (b board) Flash() upg.Flash        { return guarded{b.d} }
+func (b board) Table() partition.Table  { return b.d.Table() }
+func (b board) Efuse() *efuse.Bank      { return b.d.Efuse }
+func (b board) Reg(addr uint32) uint32  { return b.d.regs[addr] }
+func (b board) SetReg(addr, v uint32)   { b.d.regs[addr] = v }
+func (b board) Print(msg string)        { b.d.emit(KindUART, msg) }
+func (b board) UpgOptions() upg.Options { return b.d.upgOptions(b.prog) }
+
+func (d *Device) upgOptions(p Program) upg.Options {
+	o := d.cfg.Upg
+	if fn, ok := d.userVerify[p]; ok {
+		o.UserVerify, o.UserParam = fn, nil
+	}
+	o.Hooks = upg.Hooks{
+		Phase: func(name string) {
+			d.Flash.SetPhase(name)
+			d.emit(KindPhase, name)
+		},
+		FlagWrite: func(field string, value []byte) {
+			d.emit(KindFlag, fmt.Sprintf("%s <- % x", field, value))
+		},
+		CPU: d.cpuWork,
+	}
+	return o
+}
+
+// guarded is the flash as programs see it: after a power cut the running
+// program stops inside the call (the powerCut panic, recovered by guard).
+type guarded struct{ d *Device }
+
+func (g guarded) check() {
+	if g.d.Flash.Off() {
+		panic(powerCut{})
+	}
+}
+
+func (g guarded) ReadAt(p []byte, off int64) (int, error) {
+	g.check()
+	n, err := g.d.Flash.ReadAt(p, off)
+	g.check()
+	return n, err
+}
+
+func (g guarded) Program(addr uint32, data []byte) error {
+	err := g.d.Flash.Program(addr, data)
+	g.check()
+	return err
+}
+
+func (g guarded) EraseRange(addr, n uint32) error {
+	err := g.d.Flash.EraseRange(addr, n)
+	g.check()
+	return err
+}

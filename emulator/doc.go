@@ -1,0 +1,38 @@
+// Package emulator is the WS63 device: a 4 MiB NOR flash, an efuse bank,
+// retention registers, power, and the boot chain ssb → flashboot → app.
+//
+// # Model
+//
+// Programs (package flashboot and package app) are Go code that touch the
+// device only through a Board: flash, efuse, registers, UART. RAM does not
+// survive a power cut: after a cut only flash and efuse are carried to the
+// next power-on. The retention registers (flashboot's fix and reset counters
+// at 0x40000008, ssb's boot-copy flag at 0x40000024) survive a soft reset
+// but not a power cut.
+//
+// A power cut is armed on the flash (Cut). When the cut operation runs, the
+// flash tears it as asked and powers off; the running program is stopped
+// inside that flash call (a private panic, recovered here — it never reaches
+// the caller), exactly where a real CPU would lose power. The device is then
+// Off until PowerOn.
+//
+// PowerOn and Reset boot repeatedly until the app runs (Running), flashboot
+// halts or the boot budget is spent (Stuck), or ssb finds no valid flashboot
+// (NoBoot). ssb is closed source; it is modelled as: verify the primary
+// flashboot (partition 0x01), else the backup (0x02), and tell flashboot
+// which one it booted through register 0x40000024.
+//
+// # Time
+//
+// Simulated time is the flash's operation time (datasheet-like defaults in
+// package flash) plus CPU work: SHA-256 at DefaultHashRate, LZMA decoding
+// at DefaultDecodeRate, 15 ms per ECDSA verification, 30 ms per boot for
+// ROM, ssb and flashboot start-up, and the SDK's 500 ms delay before the
+// reset that request_upgrade(reset=true) performs. There is no wall clock.
+//
+// # Trace
+//
+// Every boot, phase, flag-area write, UART line (progress included), fault
+// and verdict is an Event with its simulated time, boot number and flash
+// operation counter; events also go to the injected zap logger at Debug.
+package emulator
