@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/ws63emu/ws63emu/internal/atomicfile"
+	"github.com/ws63emu/ws63emu/scenarios"
+)
+
+func init() {
+	register("run", "run a scenario script and check its expectations", runRun)
+}
+
+// runRun is `ws63emu run FILE.scn [--trace] [--json FILE] [--flash-out FILE]`.
+// Exit 0 when every expectation holds, 1 on a failed expectation (the line,
+// what was expected, what was seen), 2 on a parse error or a command that
+// cannot be carried out. The trace, the JSON report and the flash are
+// written whatever the outcome, so a failure can be looked into.
+func runRun(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run", stderr)
+	trace := fs.Bool("trace", false, "print the event trace (boots, phases, flag writes, progress)")
+	jsonOut := fs.String("json", "", "write the report as JSON to this file")
+	flashOut := fs.String("flash-out", "", "save the final 4 MiB flash to this file")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: ws63emu run FILE.scn [--trace] [--json FILE] [--flash-out FILE]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return fmt.Errorf("run: want one scenario file, got %d arguments", fs.NArg())
+	}
+	s, err := scenarios.ParseFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	r := scenarios.NewRunner(s, scenarios.Options{})
+	rep, runErr := r.Run()
+
+	if *trace {
+		for _, ev := range rep.Trace {
+			fmt.Fprintln(stdout, ev)
+		}
+	}
+	for _, e := range rep.Expectations {
+		status := "ok  "
+		if !e.Pass {
+			status = "FAIL"
+		}
+		fmt.Fprintf(stdout, "%s %s:%d: expect %s (saw %s)\n", status, rep.File, e.Line, e.Expect, e.Seen)
+	}
+	fmt.Fprintln(stdout, rep)
+
+	if *jsonOut != "" {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := atomicfile.Write(*jsonOut, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	if *flashOut != "" {
+		d := r.Device()
+		if d == nil {
+			return fmt.Errorf("run: --flash-out: %s made no device", rep.File)
+		}
+		if err := d.Flash.Save(*flashOut); err != nil {
+			return err
+		}
+	}
+
+	var ee *scenarios.ExpectError
+	if errors.As(runErr, &ee) {
+		return failed("%s:%d: expected %s, saw %s", ee.File, ee.Line, ee.Expected, ee.Seen)
+	}
+	return runErr
+}

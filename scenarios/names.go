@@ -1,0 +1,16 @@
+package scenarios
+
+import "slices"
+
+// verdicts are the values of emulator.Verdict (DESIGN §5, plus "mixed": an
+// app runs that is neither the old nor the new one); states are the
+// emulator.State names. The parser checks expect lines against them.
+var (
+	verdicts = []string{"upgraded", "kept-old", "fell-back", "retries-exhausted", "brick", "no-boot", "rollback", "nv-lost", "mixed"}
+	states   = []string{"off", "running", "stuck", "no-boot"}
+)
+
+func verdictNames() []string  { return verdicts }
+func stateNames() []string    { return states }
+func isVerdict(s string) bool { return slices.Contains(verdicts, s) }
+func isState(s string) bool   { return slices.Contains(states, s) }

@@ -1,0 +1,763 @@
+package scenarios
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/ws63emu/ws63emu/flash"
+	"github.com/ws63emu/ws63emu/image"
+	"github.com/ws63emu/ws63emu/partition"
+	"github.com/ws63emu/ws63emu/upg"
+)
+
+// Limits on scenario input (DESIGN §9: parsers treat input as hostile).
+const (
+	MaxLineLen  = 4096    // bytes in one line
+	MaxFileLen  = 1 << 20 // bytes in one scenario file
+	MaxNameLen  = 64      // bytes in an image or package name
+	MaxCommands = 10000   // commands in one scenario
+	// MaxImageSize bounds size= of a synthetic image (the code area of
+	// the largest WS63 partition, imageA, is below 4 MiB).
+	MaxImageSize = flash.Size
+	maxRetries   = 3
+)
+
+// ParseFile reads and parses a scenario file.
+func ParseFile(path string) (*Script, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: %w", err)
+	}
+	defer f.Close()
+	return Parse(path, f)
+}
+
+// Parse parses a scenario. name is used in errors and to resolve relative
+// file= paths. Parse reads at most MaxFileLen bytes.
+func Parse(name string, r io.Reader) (*Script, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileLen+1))
+	if err != nil {
+		return nil, fmt.Errorf("scenarios: read %s: %w", name, err)
+	}
+	if len(data) > MaxFileLen {
+		return nil, &SyntaxError{File: name, Line: 0, Msg: fmt.Sprintf("file is longer than %d bytes", MaxFileLen)}
+	}
+	p := parser{file: name, images: map[string]*ImageCmd{}, packages: map[string]*PackageCmd{}}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 256), MaxLineLen+1)
+	s := &Script{File: name}
+	n := 0
+	for sc.Scan() {
+		n++
+		text := sc.Text()
+		if len(text) > MaxLineLen {
+			return nil, p.errf(n, "line is longer than %d bytes", MaxLineLen)
+		}
+		c, err := p.line(n, text)
+		if err != nil {
+			return nil, err
+		}
+		if c == nil {
+			continue
+		}
+		if len(s.Commands) >= MaxCommands {
+			return nil, p.errf(n, "more than %d commands", MaxCommands)
+		}
+		s.Commands = append(s.Commands, c)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, p.errf(n+1, "line is longer than %d bytes", MaxLineLen)
+		}
+		return nil, fmt.Errorf("scenarios: read %s: %w", name, err)
+	}
+	if p.sweepOpen != 0 {
+		return nil, p.errf(p.sweepOpen, "sweep-begin without sweep-end")
+	}
+	return s, nil
+}
+
+// parser holds what earlier lines declared.
+type parser struct {
+	file      string
+	device    int // line of the device command, 0 before it
+	sweepOpen int // line of an open sweep-begin
+	sweeps    int
+	images    map[string]*ImageCmd
+	packages  map[string]*PackageCmd
+}
+
+func (p *parser) errf(n int, format string, a ...any) error {
+	return &SyntaxError{File: p.file, Line: n, Msg: fmt.Sprintf(format, a...)}
+}
+
+// args is one line's arguments: positional words and key=value pairs.
+type args struct {
+	p    *parser
+	n    int
+	cmd  string
+	pos  []string
+	keys []string // in order of appearance
+	vals map[string]string
+	used map[string]bool
+}
+
+// tokenize splits a line into words; a word starting with '#' starts a
+// comment. It returns nil for a blank or comment line.
+func tokenize(text string) []string {
+	f := strings.Fields(text)
+	for i, w := range f {
+		if strings.HasPrefix(w, "#") {
+			return f[:i]
+		}
+	}
+	return f
+}
+
+func (p *parser) split(n int, f []string) (*args, error) {
+	a := &args{p: p, n: n, cmd: f[0], vals: map[string]string{}, used: map[string]bool{}}
+	for _, w := range f[1:] {
+		k, v, ok := strings.Cut(w, "=")
+		if !ok {
+			if len(a.keys) > 0 && a.cmd != "expect" {
+				return nil, p.errf(n, "%s: positional argument %q after key=value arguments", a.cmd, w)
+			}
+			a.pos = append(a.pos, w)
+			continue
+		}
+		if k == "" {
+			return nil, p.errf(n, "%s: argument %q has no key", a.cmd, w)
+		}
+		if _, dup := a.vals[k]; dup {
+			return nil, p.errf(n, "%s: %s= given twice", a.cmd, k)
+		}
+		a.keys = append(a.keys, k)
+		a.vals[k] = v
+	}
+	return a, nil
+}
+
+// get returns a key's value and marks it used.
+func (a *args) get(key string) (string, bool) {
+	v, ok := a.vals[key]
+	if ok {
+		a.used[key] = true
+	}
+	return v, ok
+}
+
+func (a *args) errf(format string, x ...any) error {
+	return a.p.errf(a.n, "%s: %s", a.cmd, fmt.Sprintf(format, x...))
+}
+
+// done reports the first key no one asked for, and a positional count
+// outside [min, max] (max < 0: no limit).
+func (a *args) done(min, max int) error {
+	for _, k := range a.keys {
+		if !a.used[k] {
+			return a.errf("unknown key %q", k)
+		}
+	}
+	switch {
+	case len(a.pos) < min:
+		return a.errf("needs %d argument(s), got %d", min, len(a.pos))
+	case max >= 0 && len(a.pos) > max:
+		return a.errf("unexpected argument %q", a.pos[max])
+	}
+	return nil
+}
+
+func (a *args) required(key string) (string, error) {
+	v, ok := a.get(key)
+	if !ok {
+		return "", a.errf("%s= is required", key)
+	}
+	if v == "" {
+		return "", a.errf("%s= is empty", key)
+	}
+	return v, nil
+}
+
+// optional returns a key's value, or "" when absent; present-but-empty is
+// an error.
+func (a *args) optional(key string) (string, bool, error) {
+	v, ok := a.get(key)
+	if ok && v == "" {
+		return "", false, a.errf("%s= is empty", key)
+	}
+	return v, ok, nil
+}
+
+func (a *args) uint(key string, bits int, def uint64) (uint64, bool, error) {
+	v, ok, err := a.optional(key)
+	if err != nil || !ok {
+		return def, false, err
+	}
+	u, err := strconv.ParseUint(v, 0, bits)
+	if err != nil {
+		return 0, false, a.errf("%s=%q is not an unsigned %d-bit number", key, v, bits)
+	}
+	return u, true, nil
+}
+
+func (a *args) flag(key string, def bool) (bool, error) {
+	v, ok, err := a.optional(key)
+	if err != nil || !ok {
+		return def, err
+	}
+	switch v {
+	case "on", "true":
+		return true, nil
+	case "off", "false":
+		return false, nil
+	}
+	return false, a.errf("%s=%q: want on|off (or true|false)", key, v)
+}
+
+// validName checks an image or package name: letters, digits, '.', '_'
+// and '-', at most MaxNameLen bytes.
+func validName(s string) bool {
+	if s == "" || len(s) > MaxNameLen {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// parseSize reads a byte count with an optional K/KiB/M/MiB suffix.
+func parseSize(s string) (int, bool) {
+	mult := uint64(1)
+	for _, suf := range []struct {
+		s string
+		m uint64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"K", 1 << 10}, {"M", 1 << 20}} {
+		if t, ok := strings.CutSuffix(s, suf.s); ok {
+			s, mult = t, suf.m
+			break
+		}
+	}
+	v, err := strconv.ParseUint(s, 0, 32)
+	if err != nil || v*mult > MaxImageSize {
+		return 0, false
+	}
+	return int(v * mult), true
+}
+
+// line parses one line; nil, nil for a blank or comment line.
+func (p *parser) line(n int, text string) (Command, error) {
+	f := tokenize(text)
+	if len(f) == 0 {
+		return nil, nil
+	}
+	a, err := p.split(n, f)
+	if err != nil {
+		return nil, err
+	}
+	switch a.cmd {
+	case "device", "image", "package":
+	default:
+		if p.device == 0 && a.cmd != "sweep-begin" && a.cmd != "sweep-end" {
+			if _, known := commandParsers[a.cmd]; known {
+				return nil, p.errf(n, "%s before the device command", a.cmd)
+			}
+		}
+	}
+	fn, ok := commandParsers[a.cmd]
+	if !ok {
+		return nil, p.errf(n, "unknown command %q", a.cmd)
+	}
+	return fn(p, a)
+}
+
+var commandParsers map[string]func(*parser, *args) (Command, error)
+
+func init() {
+	commandParsers = map[string]func(*parser, *args) (Command, error){
+		"device":          (*parser).device_,
+		"image":           (*parser).image,
+		"burn":            (*parser).burn,
+		"package":         (*parser).package_,
+		"power-on":        func(p *parser, a *args) (Command, error) { return &PowerOnCmd{line{a.n}}, a.done(0, 0) },
+		"reset":           func(p *parser, a *args) (Command, error) { return &ResetCmd{line{a.n}}, a.done(0, 0) },
+		"store":           (*parser).store,
+		"request-upgrade": (*parser).requestUpgrade,
+		"cut":             (*parser).cut,
+		"fault":           (*parser).fault,
+		"user-verify":     (*parser).userVerify,
+		"expect":          (*parser).expect,
+		"sweep-begin":     (*parser).sweep,
+		"sweep-end":       (*parser).sweep,
+	}
+}
+
+func (p *parser) device_(a *args) (Command, error) {
+	if p.device != 0 {
+		return nil, a.errf("a second device (the first is on line %d)", p.device)
+	}
+	c := &DeviceCmd{line: line{a.n}}
+	l, err := a.required("layout")
+	if err != nil {
+		return nil, err
+	}
+	if c.Layout, err = partition.ParseLayout(l); err != nil {
+		return nil, a.errf("layout=%q: want compress or ab", l)
+	}
+	if c.Flash, _, err = a.optional("flash"); err != nil {
+		return nil, err
+	}
+	if c.RootKey, _, err = a.optional("root-key"); err != nil {
+		return nil, err
+	}
+	if c.SecureBoot, err = a.flag("secure-boot", false); err != nil {
+		return nil, err
+	}
+	if c.Seed, _, err = a.uint("seed", 64, 0); err != nil {
+		return nil, err
+	}
+	if c.InOrderWrites, err = a.flag("in-order-writes", false); err != nil {
+		return nil, err
+	}
+	bb, _, err := a.uint("boot-budget", 16, 0)
+	if err != nil {
+		return nil, err
+	}
+	c.BootBudget = int(bb)
+	if err := a.done(0, 0); err != nil {
+		return nil, err
+	}
+	p.device = a.n
+	return c, nil
+}
+
+func (p *parser) declare(a *args, name string) error {
+	if !validName(name) {
+		return a.errf("bad name %q (letters, digits, '.', '_', '-'; at most %d bytes)", name, MaxNameLen)
+	}
+	if c, ok := p.images[name]; ok {
+		return a.errf("%q is already declared on line %d", name, c.Line)
+	}
+	if c, ok := p.packages[name]; ok {
+		return a.errf("%q is already declared on line %d", name, c.Line)
+	}
+	return nil
+}
+
+func (p *parser) image(a *args) (Command, error) {
+	if len(a.pos) == 0 {
+		return nil, a.errf("needs a NAME")
+	}
+	c := &ImageCmd{line: line{a.n}, Name: a.pos[0]}
+	if err := p.declare(a, c.Name); err != nil {
+		return nil, err
+	}
+	var err error
+	var hasKind bool
+	if c.Kind, hasKind, err = a.optional("kind"); err != nil {
+		return nil, err
+	}
+	if hasKind {
+		switch c.Kind {
+		case KindApp, KindFlashboot, KindFlashbootBackup, KindNV:
+		default:
+			return nil, a.errf("kind=%q: want app, flashboot, flashboot-backup or nv", c.Kind)
+		}
+	}
+	var isFile bool
+	if c.File, isFile, err = a.optional("file"); err != nil {
+		return nil, err
+	}
+	if !isFile {
+		if !hasKind {
+			return nil, a.errf("kind= is required (or file=PATH)")
+		}
+		if c.Version, err = a.required("version"); err != nil {
+			return nil, err
+		}
+		if len(c.Version) > image.IdentVersionMax {
+			return nil, a.errf("version=%q is longer than %d bytes", c.Version, image.IdentVersionMax)
+		}
+		if v, ok, err := a.optional("size"); err != nil {
+			return nil, err
+		} else if ok {
+			if c.Size, ok = parseSize(v); !ok || c.Size < image.IdentLen {
+				return nil, a.errf("size=%q: want a byte count %d..%d (K, KiB, M, MiB suffixes allowed)", v, image.IdentLen, MaxImageSize)
+			}
+		}
+		ve, _, err := a.uint("version_ext", 32, 0)
+		if err != nil {
+			return nil, err
+		}
+		c.VersionExt = uint32(ve)
+		if c.Seed, c.HasSeed, err = a.uint("seed", 64, 0); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.done(1, 1); err != nil {
+		return nil, err
+	}
+	p.images[c.Name] = c
+	return c, nil
+}
+
+func (p *parser) burn(a *args) (Command, error) {
+	if err := a.done(1, -1); err != nil {
+		return nil, err
+	}
+	for _, name := range a.pos {
+		if _, ok := p.images[name]; !ok {
+			return nil, a.errf("unknown image %q", name)
+		}
+	}
+	return &BurnCmd{line: line{a.n}, Names: a.pos}, nil
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+func (p *parser) package_(a *args) (Command, error) {
+	if len(a.pos) == 0 {
+		return nil, a.errf("needs a NAME")
+	}
+	c := &PackageCmd{line: line{a.n}, Name: a.pos[0]}
+	if err := p.declare(a, c.Name); err != nil {
+		return nil, err
+	}
+	var err error
+	var isFile bool
+	if c.File, isFile, err = a.optional("file"); err != nil {
+		return nil, err
+	}
+	if !isFile {
+		list, err := a.required("images")
+		if err != nil {
+			return nil, err
+		}
+		seen := map[string]bool{}
+		kinds := map[string]string{}
+		unknown := false
+		for _, name := range splitList(list) {
+			im, ok := p.images[name]
+			switch {
+			case !ok:
+				return nil, a.errf("unknown image %q", name)
+			case seen[name]:
+				return nil, a.errf("image %q listed twice", name)
+			case im.Kind == KindFlashbootBackup:
+				return nil, a.errf("image %q: a flashboot-backup image cannot go into a package (FOTA never writes the backup)", name)
+			}
+			seen[name] = true
+			c.Images = append(c.Images, name)
+			if im.Kind == "" {
+				unknown = true // a file= image: its kind is known when it is read
+				continue
+			}
+			if prev, dup := kinds[im.Kind]; dup {
+				return nil, a.errf("images %q and %q are both %s images; a package holds one of each kind", prev, name, im.Kind)
+			}
+			kinds[im.Kind] = name
+		}
+		if _, ok := kinds[KindFlashboot]; !ok && !unknown {
+			return nil, a.errf("images= needs a flashboot image: the SDK's build_ws63_update.py always packs flashboot")
+		}
+		if _, ok := kinds[KindNV]; ok {
+			if _, ok := kinds[KindApp]; !ok && !unknown {
+				return nil, a.errf("an NV image needs an app image beside it (the SDK packer refuses NV alone)")
+			}
+		}
+		if len(c.Images) > upg.MaxImages {
+			return nil, a.errf("%d images; a package holds at most %d", len(c.Images), upg.MaxImages)
+		}
+		if v, ok, err := a.optional("compress"); err != nil {
+			return nil, err
+		} else if ok {
+			c.CompressSet = true
+			c.Compress = []string{}
+			if v != "none" {
+				for _, name := range splitList(v) {
+					if !seen[name] {
+						return nil, a.errf("compress: %q is not one of images=", name)
+					}
+					if slicesContains(c.Compress, name) {
+						return nil, a.errf("compress: %q listed twice", name)
+					}
+					if p.images[name].Kind == KindNV {
+						return nil, a.errf("compress: %q is an NV image, which the SDK never compresses", name)
+					}
+					c.Compress = append(c.Compress, name)
+				}
+			}
+		}
+		if c.Ver, _, err = a.optional("ver"); err != nil {
+			return nil, err
+		}
+		if len(c.Ver) > upg.MaxVerLen {
+			return nil, a.errf("ver=%q is longer than %d characters (build_ws63_update.py refuses it)", c.Ver, upg.MaxVerLen)
+		}
+		sign, ok, err := a.optional("sign")
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if sign != SignECDSA && sign != SignSHA256 {
+				return nil, a.errf("sign=%q: want ecdsa or sha256", sign)
+			}
+			c.Sign = sign
+		}
+		if c.Config, _, err = a.optional("config"); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.done(1, 1); err != nil {
+		return nil, err
+	}
+	p.packages[c.Name] = c
+	return c, nil
+}
+
+func slicesContains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *parser) store(a *args) (Command, error) {
+	c := &StoreCmd{line: line{a.n}}
+	ch, ok, err := a.uint("chunk", 32, 0)
+	if err != nil {
+		return nil, err
+	}
+	if ok && (ch == 0 || ch > upg.MaxWriteLen) {
+		return nil, a.errf("chunk=%d: want 1..%d (write_package takes a 16-bit length)", ch, upg.MaxWriteLen)
+	}
+	c.Chunk = int(ch)
+	if err := a.done(1, 1); err != nil {
+		return nil, err
+	}
+	c.Package = a.pos[0]
+	if _, ok := p.packages[c.Package]; !ok {
+		return nil, a.errf("unknown package %q", c.Package)
+	}
+	return c, nil
+}
+
+func (p *parser) requestUpgrade(a *args) (Command, error) {
+	c := &RequestUpgradeCmd{line: line{a.n}}
+	var err error
+	if c.Reset, err = a.flag("reset", true); err != nil {
+		return nil, err
+	}
+	return c, a.done(0, 0)
+}
+
+func (p *parser) cut(a *args) (Command, error) {
+	c := &CutCmd{line: line{a.n}}
+	v, err := a.required("op")
+	if err != nil {
+		return nil, err
+	}
+	if c.Op, err = strconv.ParseUint(v, 0, 64); err != nil || c.Op == 0 {
+		return nil, a.errf("op=%q: want a flash operation number ≥ 1 (1 is the next operation)", v)
+	}
+	t, ok, err := a.optional("tear")
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		if c.Tear, err = flash.ParseTear(t); err != nil {
+			return nil, a.errf("tear=%q: want before, after, prefix:K, bits or bits:SEED", t)
+		}
+		c.SeedFromScenario = t == "bits"
+	}
+	return c, a.done(0, 0)
+}
+
+func (p *parser) fault(a *args) (Command, error) {
+	if len(a.pos) == 0 {
+		return nil, a.errf("needs a kind: bad-sector or bitflip")
+	}
+	c := &FaultCmd{line: line{a.n}, Kind: a.pos[0]}
+	if c.Kind != FaultBadSector && c.Kind != FaultBitflip {
+		return nil, a.errf("unknown fault %q (want bad-sector or bitflip)", c.Kind)
+	}
+	addr, hasAddr, err := a.uint("addr", 32, 0)
+	if err != nil {
+		return nil, err
+	}
+	part, hasPart, err := a.optional("part")
+	if err != nil {
+		return nil, err
+	}
+	off, hasOff, err := a.uint("off", 32, 0)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case hasAddr && (hasPart || hasOff):
+		return nil, a.errf("give addr= or part= [off=], not both")
+	case hasAddr:
+		if addr >= flash.Size {
+			return nil, a.errf("addr=0x%x is beyond the %d-byte flash", addr, flash.Size)
+		}
+		c.Addr = uint32(addr)
+	case hasPart:
+		if c.Part, err = partition.ParseID(part); err != nil {
+			return nil, a.errf("part=%q: %v", part, err)
+		}
+		c.InPart, c.Addr = true, uint32(off)
+	default:
+		return nil, a.errf("needs addr=A or part=P [off=O]")
+	}
+	if c.Kind == FaultBitflip {
+		b, _, err := a.uint("bit", 8, 0)
+		if err != nil {
+			return nil, err
+		}
+		if b > 7 {
+			return nil, a.errf("bit=%d: want 0..7", b)
+		}
+		c.Bit = uint(b)
+	}
+	return c, a.done(1, 1)
+}
+
+func (p *parser) userVerify(a *args) (Command, error) {
+	c := &UserVerifyCmd{line: line{a.n}, In: "both"}
+	if len(a.pos) > 0 {
+		c.Mode = a.pos[0]
+	}
+	if in, ok, err := a.optional("in"); err != nil {
+		return nil, err
+	} else if ok {
+		if in != "app" && in != "flashboot" && in != "both" {
+			return nil, a.errf("in=%q: want app, flashboot or both", in)
+		}
+		c.In = in
+	}
+	switch c.Mode {
+	case UserVerifyAccept, UserVerifyOff:
+	case UserVerifyReject:
+		code, ok, err := a.optional("code")
+		if err != nil {
+			return nil, err
+		}
+		c.Code = upg.ErrcodeFail
+		if ok {
+			if c.Code, err = upg.ParseErrcode(code); err != nil || c.Code.String() != code || c.Code == upg.ErrcodeSucc {
+				return nil, a.errf("code=%q: want an errcode_t name other than ERRCODE_SUCC", code)
+			}
+		}
+	default:
+		return nil, a.errf("needs accept, reject or off")
+	}
+	return c, a.done(1, 1)
+}
+
+func (p *parser) sweep(a *args) (Command, error) {
+	if err := a.done(0, 0); err != nil {
+		return nil, err
+	}
+	c := &SweepCmd{line: line{a.n}, End: a.cmd == "sweep-end"}
+	switch {
+	case !c.End && p.sweepOpen != 0:
+		return nil, a.errf("nested sweep (sweep-begin on line %d is still open)", p.sweepOpen)
+	case !c.End && p.sweeps > 0:
+		return nil, a.errf("a second sweep; a scenario has at most one")
+	case c.End && p.sweepOpen == 0:
+		return nil, a.errf("sweep-end without sweep-begin")
+	case c.End:
+		p.sweepOpen = 0
+	default:
+		p.sweepOpen, p.sweeps = a.n, 1
+	}
+	return c, nil
+}
+
+func (p *parser) expect(a *args) (Command, error) {
+	if len(a.pos) == 0 {
+		return nil, a.errf("needs what to check: running, verdict, result, error, retries or state")
+	}
+	c := &ExpectCmd{line: line{a.n}, What: a.pos[0]}
+	if c.What == WhatRetries {
+		if len(a.pos) != 1 || len(a.keys) != 1 {
+			return nil, a.errf("retries takes one NAME=N")
+		}
+		c.Image = a.keys[0]
+		a.used[c.Image] = true
+		if _, ok := p.images[c.Image]; !ok && c.Image != KindApp && c.Image != KindFlashboot {
+			return nil, a.errf("retries: %q is neither a declared image nor app or flashboot", c.Image)
+		}
+		for _, w := range strings.Split(a.vals[c.Image], "|") {
+			if w != "finished" {
+				n, err := strconv.ParseUint(w, 10, 8)
+				if err != nil || n > maxRetries {
+					return nil, a.errf("retries %s=%q: want 0..%d consumed attempts or finished", c.Image, w, maxRetries)
+				}
+			}
+			c.Want = append(c.Want, w)
+		}
+		return c, nil
+	}
+	if err := a.done(2, 2); err != nil {
+		return nil, err
+	}
+	for _, w := range strings.Split(a.pos[1], "|") {
+		if err := checkExpectValue(c.What, w); err != nil {
+			return nil, a.errf("%s %q: %v", c.What, w, err)
+		}
+		c.Want = append(c.Want, w)
+	}
+	return c, nil
+}
+
+// checkExpectValue validates one alternative of an expect line.
+func checkExpectValue(what, v string) error {
+	switch what {
+	case WhatRunning:
+		if v != "none" && !validName(v) {
+			return errors.New("not an image name")
+		}
+		return nil
+	case WhatVerdict:
+		if !isVerdict(v) {
+			return fmt.Errorf("want one of %s", strings.Join(verdictNames(), ", "))
+		}
+		return nil
+	case WhatState:
+		if !isState(v) {
+			return fmt.Errorf("want one of %s", strings.Join(stateNames(), ", "))
+		}
+		return nil
+	case WhatResult:
+		r, err := upg.ParseResult(v)
+		if err != nil || r.String() != v {
+			return errors.New("want an upg_result_t name without its prefix, e.g. UPDATE_SUCCESS or RETRY_ALL_FAILED")
+		}
+		return nil
+	case WhatError:
+		c, err := upg.ParseErrcode(v)
+		if err != nil || c.String() != v {
+			return errors.New("want an errcode_t name, e.g. ERRCODE_SUCC or ERRCODE_UPG_NOT_INIT")
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown expectation (want running, verdict, result, error, retries or state)")
+}
