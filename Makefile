@@ -1,0 +1,38 @@
+# ws63emu — make targets. `make test` is the command CI and the README use.
+GO ?= go
+FUZZTIME ?= 200000x
+BENCHTIME ?= 1x
+
+.PHONY: all build test bench fuzz fmt vet tidy demo
+
+all: vet test build
+
+build:
+	$(GO) build -o bin/ws63emu ./cmd/ws63emu
+
+test:
+	$(GO) test ./...
+
+# Benchmarks print each figure beside its reference from the same run.
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./...
+
+# Every fuzz target, FUZZTIME each (go test runs one -fuzz target at a time).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+fmt:
+	gofmt -l -w .
+
+vet:
+	$(GO) vet ./...
+
+tidy:
+	$(GO) mod tidy
+
+demo:
+	$(GO) run ./cmd/ws63emu demo
