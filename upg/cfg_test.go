@@ -48,9 +48,13 @@ func TestDefaultConfig(t *testing.T) {
 		t.Errorf("DefaultConfig returns shared state")
 	}
 	for _, m := range []string{"ecdsa", "SHA256"} {
-		if _, err := ParseSignMode(m); err != nil {
-			t.Errorf("ParseSignMode(%q): %v", m, err)
+		got, err := ParseSignMode(m)
+		if err != nil || !strings.EqualFold(got.String(), m) {
+			t.Errorf("ParseSignMode(%q) = %v, %v", m, got, err)
 		}
+	}
+	if SignModeOf(KeyAlgSM2) != SignOther || SignOther.String() != "other" {
+		t.Errorf("SM2 sign mode")
 	}
 	if _, err := ParseSignMode("rsa"); err == nil {
 		t.Errorf("ParseSignMode accepted rsa")
@@ -90,10 +94,10 @@ version_ext=0x00000000
 version_mask=0x00000000
 `
 
-func parse(s string) (*Config, error) { return ParseConfig(strings.NewReader(s), "t.cfg") }
+func parseCfgText(s string) (*Config, error) { return ParseConfig(strings.NewReader(s), "t.cfg") }
 
 func TestParseConfigSyntax(t *testing.T) {
-	c, err := parse(minimalCfg)
+	c, err := parseCfgText(minimalCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +106,7 @@ func TestParseConfigSyntax(t *testing.T) {
 	}
 	// CRLF, a BOM, ':' delimiters, blanks around '=', hex without 0x.
 	alt := "\xEF\xBB\xBF" + strings.ReplaceAll(strings.Replace(minimalCfg, "KeyAlg=0x2A13C867", "KeyAlg : 2a13c812", 1), "\n", "\r\n")
-	c2, err := parse(alt)
+	c2, err := parseCfgText(alt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,11 +115,11 @@ func TestParseConfigSyntax(t *testing.T) {
 	}
 	// Continuation lines join with "\n" (configparser), so a continued
 	// number is an error naming the key's line; a continued string is kept.
-	_, err = parse(strings.Replace(minimalCfg, "KeyVersion=0x0\n", "KeyVersion=0x0\n  0x1\n", 1))
+	_, err = parseCfgText(strings.Replace(minimalCfg, "KeyVersion=0x0\n", "KeyVersion=0x0\n  0x1\n", 1))
 	if err == nil || !strings.Contains(err.Error(), "t.cfg:9:") {
 		t.Errorf("continued number: %v", err)
 	}
-	c3, err := parse(minimalCfg + "[SIGN_CFG]\nRootKeyFile=a\n\n   b\nSignSuite=4\n")
+	c3, err := parseCfgText(minimalCfg + "[SIGN_CFG]\nRootKeyFile=a\n\n   b\nSignSuite=4\n")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +128,7 @@ func TestParseConfigSyntax(t *testing.T) {
 	}
 	// ReRncFlag is compared as a string: lower case sets the field only.
 	enc := strings.Replace(minimalCfg, "ReRncFlag=0x0", "ReRncFlag=0x3C7896E1\nProtectionKeyL1=00112233445566778899AABBCCDDEEFF\nProtectionKeyL2=\nIv=FF 00 00 00 00 00 00 00 00 00 00 00 00 00 00 01", 1)
-	c4, err := parse(enc)
+	c4, err := parseCfgText(enc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +136,7 @@ func TestParseConfigSyntax(t *testing.T) {
 	if !a.Encrypt || a.ProtectionKeyL1[15] != 0xFF || a.ProtectionKeyL2 != [16]byte{} || a.IV[0] != 0xFF || a.IV[15] != 1 {
 		t.Errorf("encryption fields %+v", a)
 	}
-	c5, err := parse(strings.Replace(minimalCfg, "ReRncFlag=0x0", "ReRncFlag=0x3c7896e1", 1))
+	c5, err := parseCfgText(strings.Replace(minimalCfg, "ReRncFlag=0x0", "ReRncFlag=0x3c7896e1", 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +171,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad protection key", rep("ReRncFlag=0x0", "ReRncFlag=0x3C7896E1\nProtectionKeyL1=0011\nProtectionKeyL2=\nIv="), "t.cfg:28: ProtectionKeyL1 = \"0011\" is not 16 bytes of hex"},
 		{"encrypt needs Iv", rep("ReRncFlag=0x0", "ReRncFlag=0x3C7896E1\nProtectionKeyL1=\nProtectionKeyL2="), "t.cfg:23: [application] has no Iv key"},
 	} {
-		_, err := parse(tc.in)
+		_, err := parseCfgText(tc.in)
 		if err == nil {
 			t.Errorf("%s: accepted", tc.name)
 			continue
@@ -180,7 +184,7 @@ func TestParseConfigErrors(t *testing.T) {
 		}
 	}
 	big := strings.Repeat("#\n", maxConfigSize)
-	if _, err := parse(big); err == nil || !errors.Is(err, ErrConfig) {
+	if _, err := parseCfgText(big); err == nil || !errors.Is(err, ErrConfig) {
 		t.Errorf("oversized config: %v", err)
 	}
 	if _, err := LoadConfig("testdata/does-not-exist.cfg"); err == nil {

@@ -3,6 +3,7 @@ package upg
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"flag"
 	"os"
 	"path/filepath"
@@ -67,7 +68,7 @@ type seededReader struct {
 
 func (r *seededReader) Read(p []byte) (int, error) {
 	for len(r.buf) < len(p) {
-		h := sha256.Sum256([]byte(r.seed + string(rune(r.ctr))))
+		h := sha256.Sum256(binary.LittleEndian.AppendUint64([]byte(r.seed), r.ctr))
 		r.ctr++
 		r.buf = append(r.buf, h[:]...)
 	}
@@ -99,7 +100,7 @@ func fixtureInputs(t *testing.T) (app, boot, nv []byte, root, sub *image.Private
 }
 
 // testdata reads a file from testdata.
-func testdata(t testing.TB, name string) []byte {
+func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
@@ -112,10 +113,10 @@ func testdata(t testing.TB, name string) []byte {
 func testKeys(t testing.TB) (root, sub *image.PrivateKey) {
 	t.Helper()
 	var err error
-	if root, err = image.ParsePrivateKeyPEM(testdata(t, "root_key.pem")); err != nil {
+	if root, err = image.ParsePrivateKeyPEM(readTestdata(t, "root_key.pem")); err != nil {
 		t.Fatal(err)
 	}
-	if sub, err = image.ParsePrivateKeyPEM(testdata(t, "sub_key.pem")); err != nil {
+	if sub, err = image.ParsePrivateKeyPEM(readTestdata(t, "sub_key.pem")); err != nil {
 		t.Fatal(err)
 	}
 	return root, sub
@@ -127,7 +128,7 @@ func packFixture(t testing.TB, f fixture) []byte {
 	root, sub := testKeys(t)
 	out, err := Pack(PackOptions{
 		Config: fixtureConfig(f), Pkt: f.pkt, Ver: f.ver,
-		App: testdata(t, "app.bin"), Flashboot: testdata(t, "flashboot.bin"), NV: testdata(t, "nv.bin"),
+		App: readTestdata(t, "app.bin"), Flashboot: readTestdata(t, "flashboot.bin"), NV: readTestdata(t, "nv.bin"),
 		RootKey: root, SubKey: sub, Unsigned: f.unsigned,
 	})
 	if err != nil {
@@ -157,7 +158,7 @@ func TestFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		want := testdata(t, f.name)
+		want := readTestdata(t, f.name)
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s: packing the stored inputs gives %d bytes that differ from the stored %d bytes; review and run with -update", f.name, len(got), len(want))
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -53,7 +54,7 @@ func TestRecordSizes(t *testing.T) {
 
 // pattern fills b with distinct bytes so that a field written at the
 // wrong offset shows.
-func pattern(n int, seed byte) []byte {
+func patternBytes(n int, seed byte) []byte {
 	b := make([]byte, n)
 	for i := range b {
 		b[i] = byte(i*7) + seed
@@ -72,7 +73,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		{"hash node", new(HashNode), HashNodeLen},
 		{"image header", new(ImageHeader), ImageHeaderLen},
 	} {
-		in := pattern(tc.size, 3)
+		in := patternBytes(tc.size, 3)
 		if err := tc.rec.UnmarshalBinary(in); err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +144,7 @@ func TestImageName(t *testing.T) {
 
 func TestReadPackageFixtures(t *testing.T) {
 	for _, f := range fixtures {
-		b := testdata(t, f.name)
+		b := readTestdata(t, f.name)
 		p, err := ReadPackage(bytes.NewReader(b), int64(len(b)))
 		if err != nil {
 			t.Fatalf("%s: %v", f.name, err)
@@ -167,7 +168,7 @@ func TestReadPackageFixtures(t *testing.T) {
 }
 
 func TestReadPackageErrors(t *testing.T) {
-	good := testdata(t, "sha256_raw.fwpkg")
+	good := readTestdata(t, "sha256_raw.fwpkg")
 	le := binary.LittleEndian
 	mod := func(f func(b []byte)) []byte {
 		b := bytes.Clone(good)
@@ -202,6 +203,8 @@ func TestReadPackageErrors(t *testing.T) {
 			t.Errorf("%s: %T is not a *FormatError", tc.name, err)
 		} else if tc.wantOff >= 0 && fe.Off != tc.wantOff {
 			t.Errorf("%s: offset %d, want %d", tc.name, fe.Off, tc.wantOff)
+		} else if want := fmt.Sprintf("upg: offset %d (0x%x): ", fe.Off, fe.Off); !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s: message %q does not start with %q", tc.name, err, want)
 		}
 	}
 	// ErrTooManyImages maps to the code uapi_upg_request_upgrade returns.
@@ -279,7 +282,7 @@ func specPackage(keyAlg uint32, ver string, ids []uint32, newLens []uint32, flag
 }
 
 func TestPackMatchesSpecLayout(t *testing.T) {
-	app, boot, nv := testdata(t, "app.bin"), testdata(t, "flashboot.bin"), testdata(t, "nv.bin")
+	app, boot, nv := readTestdata(t, "app.bin"), readTestdata(t, "flashboot.bin"), readTestdata(t, "nv.bin")
 	appZ, err := CompressLZMA(app)
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 )
 
 // allocated returns the bytes f allocates on the heap.
-func allocated(f func()) uint64 {
+func heapAllocated(f func()) uint64 {
 	var a, b runtime.MemStats
 	runtime.ReadMemStats(&a)
 	f()
@@ -54,7 +54,7 @@ func FuzzReadPackage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p *Package
 		var err error
-		n := allocated(func() { p, err = ReadPackage(bytes.NewReader(data), int64(len(data))) })
+		n := heapAllocated(func() { p, err = ReadPackage(bytes.NewReader(data), int64(len(data))) })
 		if n > readSlack+uint64(len(data)) {
 			t.Fatalf("ReadPackage allocated %d bytes for a %d-byte input", n, len(data))
 		}
@@ -80,14 +80,14 @@ func FuzzVerifyFile(f *testing.F) {
 	addFixtureSeeds(f)
 	root, _ := testKeys(f)
 	// Warm up: the curve's lazily built tables are allocated once per process.
-	warm := testdata(f, "ecdsa_raw.fwpkg")
+	warm := readTestdata(f, "ecdsa_raw.fwpkg")
 	if _, err := (&Verifier{RootKey: root.XY()}).VerifyFile(bytes.NewReader(warm), int64(len(warm))); err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		v := &Verifier{RootKey: root.XY()}
 		var err error
-		n := allocated(func() { _, err = v.VerifyFile(bytes.NewReader(data), int64(len(data))) })
+		n := heapAllocated(func() { _, err = v.VerifyFile(bytes.NewReader(data), int64(len(data))) })
 		if n > verifySlack+uint64(len(data)) {
 			t.Fatalf("VerifyFile allocated %d bytes for a %d-byte input (%v)", n, len(data), err)
 		}
@@ -114,7 +114,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var c *Config
 		var err error
-		n := allocated(func() { c, err = ParseConfig(bytes.NewReader(data), "fuzz.cfg") })
+		n := heapAllocated(func() { c, err = ParseConfig(bytes.NewReader(data), "fuzz.cfg") })
 		if n > cfgSlack+8*uint64(len(data)) {
 			t.Fatalf("ParseConfig allocated %d bytes for a %d-byte input", n, len(data))
 		}
@@ -171,16 +171,16 @@ func FuzzLZMADecoder(f *testing.F) {
 // TestAllocationBounds runs the bound checks on hostile shapes: huge
 // counts and lengths in small inputs.
 func TestAllocationBounds(t *testing.T) {
-	good := testdata(t, "sha256_raw.fwpkg")
+	good := readTestdata(t, "sha256_raw.fwpkg")
 	le := binary.LittleEndian
 	hostile := bytes.Clone(good[:HeaderLen+HashNodeLen])
 	le.PutUint32(hostile[KeyAreaLen+72:], 0xFFFFFFFF) // image_num
 	le.PutUint32(hostile[KeyAreaLen+36:], 0xFFFFFFFF) // table length
 	for _, in := range [][]byte{hostile, good} {
-		if n := allocated(func() { _, _ = ReadPackage(bytes.NewReader(in), int64(len(in))) }); n > readSlack+uint64(len(in)) {
+		if n := heapAllocated(func() { _, _ = ReadPackage(bytes.NewReader(in), int64(len(in))) }); n > readSlack+uint64(len(in)) {
 			t.Errorf("ReadPackage: %d bytes", n)
 		}
-		if n := allocated(func() { _, _ = (&Verifier{}).VerifyFile(bytes.NewReader(in), int64(len(in))) }); n > readSlack+uint64(len(in)) {
+		if n := heapAllocated(func() { _, _ = (&Verifier{}).VerifyFile(bytes.NewReader(in), int64(len(in))) }); n > readSlack+uint64(len(in)) {
 			t.Errorf("VerifyFile (hash-only): %d bytes", n)
 		}
 	}
@@ -194,7 +194,7 @@ func TestAllocationBounds(t *testing.T) {
 	b = append(b, tbl...)
 	resign(t, b)
 	var err error
-	n := allocated(func() { _, err = (&Verifier{}).VerifyFile(bytes.NewReader(b), int64(len(b))) })
+	n := heapAllocated(func() { _, err = (&Verifier{}).VerifyFile(bytes.NewReader(b), int64(len(b))) })
 	if Code(err) != ErrcodeUpgWrongImageNum {
 		t.Fatalf("200 images: %v", err)
 	}

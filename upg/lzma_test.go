@@ -27,7 +27,7 @@ func decodeAll(t *testing.T, payload []byte, maxOut uint32) ([]byte, error) {
 }
 
 func TestCompressLZMAForm(t *testing.T) {
-	app := testdata(t, "app.bin")
+	app := readTestdata(t, "app.bin")
 	z, err := CompressLZMA(app)
 	if err != nil {
 		t.Fatal(err)
@@ -45,6 +45,10 @@ func TestCompressLZMAForm(t *testing.T) {
 	got, err := decodeAll(t, z, uint32(len(app)))
 	if err != nil || !bytes.Equal(got, app) {
 		t.Fatalf("round trip: %v", err)
+	}
+	d, _, _ := NewLZMADecoder(bytes.NewReader(z), 1<<22)
+	if n, _ := io.CopyN(io.Discard, d, 100); n != 100 || d.Decompressed() != 100 {
+		t.Errorf("Decompressed = %d after reading %d", d.Decompressed(), n)
 	}
 	// With the package's zero padding after the stream.
 	padded := append(bytes.Clone(z), make([]byte, alignInt(len(z))-len(z))...)
@@ -127,7 +131,7 @@ func TestXZDecodesPayload(t *testing.T) {
 		t.Skip("xz not installed")
 	}
 	for _, name := range []string{"app.bin", "flashboot.bin"} {
-		raw := testdata(t, name)
+		raw := readTestdata(t, name)
 		z, err := CompressLZMA(raw)
 		if err != nil {
 			t.Fatal(err)
@@ -148,7 +152,7 @@ func TestXZDecodesPayload(t *testing.T) {
 }
 
 func TestLZMADecoderErrors(t *testing.T) {
-	raw := testdata(t, "flashboot.bin")
+	raw := readTestdata(t, "flashboot.bin")
 	good, err := CompressLZMA(raw)
 	if err != nil {
 		t.Fatal(err)

@@ -125,7 +125,7 @@ func TestPackSDKReference(t *testing.T) {
 }
 
 func TestPackRules(t *testing.T) {
-	app, boot, nv := testdata(t, "app.bin"), testdata(t, "flashboot.bin"), testdata(t, "nv.bin")
+	app, boot, nv := readTestdata(t, "app.bin"), readTestdata(t, "flashboot.bin"), readTestdata(t, "nv.bin")
 	root, sub := testKeys(t)
 	base := func() PackOptions {
 		return PackOptions{Config: DefaultConfig(SignSHA256), App: app, Flashboot: boot, NV: nv, Hilink: boot[:100]}
@@ -228,7 +228,7 @@ func TestPackRules(t *testing.T) {
 }
 
 func TestPackNVNeverCompressed(t *testing.T) {
-	app, boot, nv := testdata(t, "app.bin"), testdata(t, "flashboot.bin"), testdata(t, "nv.bin")
+	app, boot, nv := readTestdata(t, "app.bin"), readTestdata(t, "flashboot.bin"), readTestdata(t, "nv.bin")
 	cfg := DefaultConfig(SignSHA256)
 	cfg.Image(SectionNV).DecompressFlag = FlagLZMA // the SDK skips nv by image id whatever the flag
 	b, err := Pack(PackOptions{Config: cfg, Pkt: []string{"app", "nv"}, App: app, Flashboot: boot, NV: nv})
@@ -254,14 +254,14 @@ func TestPackNVNeverCompressed(t *testing.T) {
 }
 
 func TestPackPlainEncrypted(t *testing.T) {
-	c, err := parse(strings.Replace(minimalCfg, "ReRncFlag=0x0",
+	c, err := parseCfgText(strings.Replace(minimalCfg, "ReRncFlag=0x0",
 		"ReRncFlag=0x3C7896E1\nProtectionKeyL1=00112233445566778899AABBCCDDEEFF\nProtectionKeyL2=00112233445566778899AABB00000000\nIv=FF000000000000000000000000000000", 1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	boot := DefaultConfig(SignSHA256).Image(SectionFlashboot)
 	c.Images = append(c.Images, *boot)
-	b, err := Pack(PackOptions{Config: c, App: testdata(t, "app.bin"), Flashboot: testdata(t, "flashboot.bin"), PlainEncrypted: true})
+	b, err := Pack(PackOptions{Config: c, App: readTestdata(t, "app.bin"), Flashboot: readTestdata(t, "flashboot.bin"), PlainEncrypted: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestPackDeterministic(t *testing.T) {
 
 func TestSignPackage(t *testing.T) {
 	root, sub := testKeys(t)
-	unsigned := testdata(t, "ecdsa_unsigned.fwpkg")
+	unsigned := readTestdata(t, "ecdsa_unsigned.fwpkg")
 	b := bytes.Clone(unsigned)
 	if err := SignPackage(b, nil, nil); !errors.Is(err, ErrMissingKey) {
 		t.Errorf("no keys: %v", err)
@@ -314,7 +314,7 @@ func TestOpenSSLVerifiesECDSA(t *testing.T) {
 		t.Skip("openssl not installed")
 	}
 	root, sub := testKeys(t)
-	pkg := testdata(t, "ecdsa_lzma.fwpkg")
+	pkg := readTestdata(t, "ecdsa_lzma.fwpkg")
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name string
@@ -327,9 +327,9 @@ func TestOpenSSLVerifiesECDSA(t *testing.T) {
 		data := filepath.Join(dir, "data")
 		sigf := filepath.Join(dir, "sig.der")
 		pubf := filepath.Join(dir, "pub.pem")
-		must(t, os.WriteFile(data, tc.area[:SignedLen], 0o644))
-		must(t, os.WriteFile(sigf, derSignature(t, tc.area[SignedLen:SignedLen+SignatureLen]), 0o644))
-		must(t, os.WriteFile(pubf, publicKeyPEM(t, tc.key.XY()), 0o644))
+		mustOK(t, os.WriteFile(data, tc.area[:SignedLen], 0o644))
+		mustOK(t, os.WriteFile(sigf, derSignature(t, tc.area[SignedLen:SignedLen+SignatureLen]), 0o644))
+		mustOK(t, os.WriteFile(pubf, publicKeyPEM(t, tc.key.XY()), 0o644))
 		out, err := exec.Command(openssl, "dgst", "-sha256", "-verify", pubf, "-signature", sigf, data).CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "Verified OK") {
 			t.Errorf("%s: openssl: %v: %s", tc.name, err, out)
@@ -337,7 +337,7 @@ func TestOpenSSLVerifiesECDSA(t *testing.T) {
 		// And a corrupted message is refused, so the check is real.
 		bad := bytes.Clone(tc.area[:SignedLen])
 		bad[0] ^= 1
-		must(t, os.WriteFile(data, bad, 0o644))
+		mustOK(t, os.WriteFile(data, bad, 0o644))
 		if out, err := exec.Command(openssl, "dgst", "-sha256", "-verify", pubf, "-signature", sigf, data).CombinedOutput(); err == nil {
 			t.Errorf("%s: openssl accepted a corrupted message: %s", tc.name, out)
 		}
@@ -349,7 +349,7 @@ func TestOpenSSLVerifiesECDSA(t *testing.T) {
 	}
 }
 
-func must(t *testing.T, err error) {
+func mustOK(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ func verifyBytes(v *Verifier, b []byte) (*Package, error) {
 func TestVerifyFixtures(t *testing.T) {
 	root, _ := testKeys(t)
 	for _, f := range fixtures {
-		b := testdata(t, f.name)
+		b := readTestdata(t, f.name)
 		v := &Verifier{RootKey: root.XY()}
 		p, err := verifyBytes(v, b)
 		if f.unsigned {
@@ -49,20 +49,20 @@ func TestVerifyFixtures(t *testing.T) {
 	}
 }
 
-// layout gives the offsets of a fixture's records.
-type layout struct {
+// pkgLayout gives the offsets of a fixture's records.
+type pkgLayout struct {
 	tableEnd int
 	hdr      []int // image header offsets
 	data     []int // image data offsets
 	end      int
 }
 
-func layoutOf(t *testing.T, b []byte) layout {
+func pkgLayoutOf(t *testing.T, b []byte) pkgLayout {
 	p, err := ReadPackage(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := layout{tableEnd: HeaderLen + int(p.Info.HashTableLen), end: len(b)}
+	l := pkgLayout{tableEnd: HeaderLen + int(p.Info.HashTableLen), end: len(b)}
 	for i := range p.Nodes {
 		l.hdr = append(l.hdr, int(p.Nodes[i].ImageAddr))
 		l.data = append(l.data, int(p.Headers[i].ImageOffset))
@@ -71,7 +71,7 @@ func layoutOf(t *testing.T, b []byte) layout {
 }
 
 // imageEnd is the offset after image i's data.
-func imageEnd(l layout, i int) int {
+func imageEnd(l pkgLayout, i int) int {
 	if i+1 < len(l.hdr) {
 		return l.hdr[i+1]
 	}
@@ -93,8 +93,8 @@ func TestVerifyCorruption(t *testing.T) {
 	img := func(i int) want { return want{StepImage, ResultVerifyImageFailed, i} }
 	ok := want{}
 	for _, name := range []string{"ecdsa_lzma.fwpkg", "sha256_lzma.fwpkg", "sha256_raw.fwpkg"} {
-		good := testdata(t, name)
-		l := layoutOf(t, good)
+		good := readTestdata(t, name)
+		l := pkgLayoutOf(t, good)
 		ecdsa := name[:5] == "ecdsa"
 		hashOnlyTail := ok // bytes 32..63 of a hash-only signature are never compared
 		if ecdsa {
@@ -167,8 +167,8 @@ func TestVerifyCorruption(t *testing.T) {
 // caught, at the step that covers the region, except the unchecked
 // second half of each hash-only signature field.
 func TestVerifyEveryByte(t *testing.T) {
-	good := testdata(t, "sha256_raw.fwpkg")
-	l := layoutOf(t, good)
+	good := readTestdata(t, "sha256_raw.fwpkg")
+	l := pkgLayoutOf(t, good)
 	stepAt := func(off int) (VerifyStep, int) {
 		switch {
 		case off < 4 || (off >= 0x100 && off < 0x104):
@@ -208,7 +208,7 @@ func TestVerifyEveryByte(t *testing.T) {
 }
 
 func TestVerifyUserHook(t *testing.T) {
-	b := testdata(t, "sha256_lzma.fwpkg")
+	b := readTestdata(t, "sha256_lzma.fwpkg")
 	var gotUser []byte
 	var gotParam any
 	v := &Verifier{
@@ -256,15 +256,15 @@ func TestVerifyKeyChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := testdata(t, "ecdsa_raw.fwpkg")
+	b := readTestdata(t, "ecdsa_raw.fwpkg")
 	v := &Verifier{RootKey: root.XY()}
 	// Info area signed by another key than the one the key area names.
 	re := bytes.Clone(b)
-	must(t, SignPackage(re, root, sub))
+	mustOK(t, SignPackage(re, root, sub))
 	if !bytes.Equal(re, b) {
 		t.Fatal("re-signing is not deterministic")
 	}
-	must(t, SignPackage(re, root, other)) // key area now names `other`, info signed by `other`
+	mustOK(t, SignPackage(re, root, other)) // key area now names `other`, info signed by `other`
 	if _, err := verifyBytes(v, re); err != nil {
 		t.Errorf("package re-signed with another sub key: %v", err)
 	}
@@ -289,12 +289,12 @@ func resign(t *testing.T, b []byte) {
 	t.Helper()
 	h := tableHash(b)
 	copy(b[KeyAreaLen+40:], h[:])
-	must(t, SignPackage(b, nil, nil))
+	mustOK(t, SignPackage(b, nil, nil))
 }
 
 func TestVerifyDeviceQuirks(t *testing.T) {
 	le := binary.LittleEndian
-	good := testdata(t, "sha256_raw.fwpkg")
+	good := readTestdata(t, "sha256_raw.fwpkg")
 	var v Verifier
 
 	// image_hash_table_addr 0 means "right after the header".
@@ -308,7 +308,7 @@ func TestVerifyDeviceQuirks(t *testing.T) {
 	// A table running past the end fails step 6.
 	b = bytes.Clone(good)
 	le.PutUint32(b[KeyAreaLen+36:], uint32(len(b)))
-	must(t, SignPackage(b, nil, nil))
+	mustOK(t, SignPackage(b, nil, nil))
 	var ve *VerifyError
 	if _, err := verifyBytes(&v, b); !errors.As(err, &ve) || ve.Step != StepHashTable || ve.Result != ResultVerifyHashTableFailed {
 		t.Errorf("table past end: %v", err)
@@ -331,7 +331,7 @@ func TestVerifyDeviceQuirks(t *testing.T) {
 		b = append(b, tbl...)
 		h := sha256.Sum256(tbl)
 		copy(b[KeyAreaLen+40:], h[:])
-		must(t, SignPackage(b, nil, nil))
+		mustOK(t, SignPackage(b, nil, nil))
 		return b
 	}
 	_, err := verifyBytes(&v, mk(false))
@@ -346,7 +346,7 @@ func TestVerifyDeviceQuirks(t *testing.T) {
 	// device then hashes nothing, and a header carrying SHA-256("")
 	// verifies. Reproduced, as the chip does it.
 	b = bytes.Clone(good)
-	l := layoutOf(t, b)
+	l := pkgLayoutOf(t, b)
 	hdr := b[l.hdr[0] : l.hdr[0]+ImageHeaderLen]
 	le.PutUint32(hdr[12:], 0xFFFFFFF8)
 	empty := sha256.Sum256(nil)
@@ -363,13 +363,13 @@ func TestVerifyDeviceQuirks(t *testing.T) {
 }
 
 func TestVerifyImageAndHead(t *testing.T) {
-	b := testdata(t, "sha256_raw.fwpkg")
+	b := readTestdata(t, "sha256_raw.fwpkg")
 	var v Verifier
 	p, err := verifyBytes(&v, b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := layoutOf(t, b)
+	l := pkgLayoutOf(t, b)
 	bad := bytes.Clone(b)
 	bad[l.data[1]+5] ^= 1 // the flash changed after verification
 	r := bytes.NewReader(bad)

@@ -134,7 +134,11 @@ func packKey(flagPath, flagName, cfgPath, cfgKey, cfgKeyName string) (*image.Pri
 		}
 		return k, nil
 	}
-	need := fmt.Sprintf("pack: ECDSA signing (KeyAlg 0x%08X) needs %s PEM (or --unsigned, or --sign sha256)", uint32(upg.KeyAlgECDSA), flagName)
+	alt := "--unsigned, or --sign sha256"
+	if cfgPath != "" {
+		alt = "--unsigned"
+	}
+	need := fmt.Sprintf("pack: ECDSA signing (KeyAlg 0x%08X) needs %s PEM (or %s)", uint32(upg.KeyAlgECDSA), flagName, alt)
 	if cfgPath == "" || cfgKey == "" {
 		return nil, errors.New(need)
 	}
