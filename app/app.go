@@ -30,10 +30,12 @@ type App struct {
 	upg *upg.Upg
 	// Status is what uapi_upg_get_status reported at start-up.
 	Status upg.Status
+	// NV is what the start-up NV upgrade task did (nv.go).
+	NV NVResult
 }
 
 // Start is the app's start-up: uapi_upg_init (which reports a finished
-// upgrade's status once).
+// upgrade's status once), then the NV upgrade task (NVTask).
 func Start(b Board) (*App, error) {
 	a := &App{b: b, upg: upg.New(b.Flash(), b.Table(), b.UpgOptions())}
 	a.upg.SetRootKey(rootKey(b))
@@ -41,6 +43,7 @@ func Start(b Board) (*App, error) {
 		return a, err
 	}
 	a.Status = a.upg.Status()
+	a.NVTask() // main.c: nv_upg_upgrade_task_process; its outcome is in a.NV
 	return a, nil
 }
 

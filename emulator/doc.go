@@ -22,6 +22,32 @@
 // flashboot (partition 0x01), else the backup (0x02), and tell flashboot
 // which one it booted through register 0x40000024.
 //
+// # AB builds
+//
+// A device with the AB layout runs AB builds of flashboot and the app
+// (upg.Options.AB). RunRegion reports the region the running app booted
+// from; the trace names it and the DMMU window that lets an app linked for
+// region A run from B. Verdict's fell-back means that during the last
+// settle (power-on or reset until the app runs) flashboot switched the run
+// region after three consecutive verification failures and the old app
+// runs. Reboot is upg_reboot: the SDK's 500 ms delay, then a reset.
+//
+// # Recovery-path models
+//
+// Config.Models (recovery.go) adds what the SDK does not show: the
+// anti-rollback efuse words are burned forward (ssb for the flashboot copy
+// it boots, flashboot for the app it verified) unless NoRollbackBurn; a
+// flash key in efuse turns on flash encryption (upg/encrypt.go); the SDK
+// version of each image selects the package verifier of the flashboot and
+// app built from it (upg/compat.go). Every boot event carries the
+// retention register with the fix and boot reset counters and the efuse
+// anti-rollback words (Event.State). Verdict rollback: an app runs whose
+// anti-rollback version is below one that already ran on the device, or
+// below the efuse word (secure boot off skips the check). The memory of
+// past versions is the observer's, not the device's: a Checkpoint carries
+// it across a cut, a device rebuilt from a flash file (FromFlash) only
+// sees the efuse word.
+//
 // # Time
 //
 // Simulated time is the flash's operation time (datasheet-like defaults in

@@ -36,6 +36,12 @@ type Config struct {
 	// Upg are extra update-library options (InOrderWrites, image map).
 	Upg    upg.Options
 	Logger *zap.Logger
+	// Models are the recovery-path models (recovery.go): anti-rollback
+	// burning, the flash encryption key, the firmware's SDK version.
+	Models Models
+	// UserNV is the user's NV data (nv.go, ExpectNVKeys): keys whose loss
+	// or change is the nv-lost verdict. Set through ExpectNVKeys.
+	UserNV map[uint16][]byte
 }
 
 func (c *Config) validate() error {
@@ -60,6 +66,12 @@ func (c *Config) validate() error {
 	if c.Table == nil {
 		t := partition.Default(c.Layout)
 		c.Table = &t
+	}
+	if c.Layout == partition.LayoutAB {
+		c.Upg.AB = true // an AB layout runs AB builds of flashboot and the app
+	}
+	if err := c.Models.validate(); err != nil {
+		return err
 	}
 	return c.Table.Validate(flash.Size)
 }
@@ -111,6 +123,13 @@ type Device struct {
 	userVerify map[Program]upg.UserVerifyFunc
 	trace      []Event
 	log        *zap.Logger
+
+	// AB builds (ab.go): the region the running app booted from, and
+	// whether flashboot had to switch regions in the current settle.
+	region   upg.Region
+	fellBack bool
+
+	hist history // the recovery-path models' memory of past boots (recovery.go)
 }
 
 // New manufactures a device: a blank flash with the factory params
@@ -134,6 +153,9 @@ func New(cfg Config) (*Device, error) {
 		if err := d.Efuse.Burn(efuse.SecureVerify, []byte{1}); err != nil {
 			return nil, err
 		}
+	}
+	if err := d.provision(); err != nil { // recovery.go: flash key
+		return nil, err
 	}
 	params, err := partition.BuildParams(*cfg.Table, opts)
 	if err != nil {
@@ -167,7 +189,7 @@ func (d *Device) Name(name string, imageBytes []byte) {
 
 // NameOf returns the registered name of image bytes, or a short hash.
 func (d *Device) NameOf(imageBytes []byte) string {
-	h := sha256.Sum256(imageBytes)
+	h := d.cfg.Upg.Memo.Sum256(imageBytes) // nil-safe: crypto/sha256 without a memo
 	if n, ok := d.names[h]; ok {
 		return n
 	}
@@ -306,6 +328,7 @@ func (d *Device) guard(fn func()) (cut bool) {
 // settle boots until the app runs, the device is stuck, or the boot budget
 // is spent.
 func (d *Device) settle(how string) State {
+	d.fellBack = false
 	for n := 0; ; n++ {
 		if n >= d.cfg.BootBudget {
 			d.stuck(fmt.Sprintf("boot budget of %d boots exhausted (reset loop)", d.cfg.BootBudget))
@@ -333,8 +356,7 @@ func (d *Device) bootOnce(how string) bool {
 	d.boot++
 	d.extra += bootCost
 	d.state = Off
-	d.emit(KindBoot, fmt.Sprintf("boot #%d (%s) fix=%d resets=%d", d.boot, how,
-		d.regs[flashboot.RegFix]&0xF, d.regs[flashboot.RegFix]>>4&0xF))
+	d.emitBoot(how) // recovery.go: counters and efuse words
 	// ssb: verify the primary flashboot, else the backup.
 	d.Flash.SetPhase("ssb")
 	which, err := d.ssb()
@@ -346,6 +368,7 @@ func (d *Device) bootOnce(how string) bool {
 	d.regs[flashboot.RegBoot] = which
 	d.Flash.SetPhase("flashboot")
 	res := flashboot.Run(d.board(ProgFlashboot))
+	d.afterFlashboot(which, res) // recovery.go
 	if res.AppErr != nil {
 		d.emit(KindBoot, fmt.Sprintf("app verification failed: %v; try-fix-app: %s", res.AppErr, res.Fix))
 	}
@@ -355,6 +378,9 @@ func (d *Device) bootOnce(how string) bool {
 	if res.Recovery {
 		d.emit(KindBoot, "flashboot primary restored from the backup partition")
 	}
+	if res.AB {
+		d.abBoot(res)
+	}
 	switch res.Outcome {
 	case flashboot.Reset:
 		return true
@@ -363,6 +389,7 @@ func (d *Device) bootOnce(how string) bool {
 		return false
 	}
 	d.appName = d.NameOf(res.App)
+	d.appBooted(res.App) // recovery.go
 	d.Flash.SetPhase("app")
 	d.emit(KindBoot, "jump to app "+d.appName)
 	a, err := app.Start(d.board(ProgApp))
@@ -390,7 +417,8 @@ func (d *Device) ssb() (uint32, error) {
 			continue
 		}
 		r := io.NewSectionReader(d.Flash, int64(e.Offset), int64(e.Size))
-		im, err := image.Parse(r, int64(e.Size))
+		memo := d.cfg.Upg.Memo // a sweep's (upg.Memo); nil-safe
+		im, err := image.ParseWith(r, int64(e.Size), image.ParseOptions{Sum256: memo.Sum256, Read: memo.Read})
 		if err == nil {
 			d.cpuWork(upg.CPUHash, len(im.Code))
 			err = image.Verify(im, d.flashbootVerifyOptions())
@@ -400,9 +428,9 @@ func (d *Device) ssb() (uint32, error) {
 			d.emit(KindBoot, fmt.Sprintf("ssb: %s does not verify: %v", c.id, err))
 			continue
 		}
-		raw := make([]byte, im.Len())
-		r.ReadAt(raw, 0)
+		raw, _, _ := memo.Read(r, 0, im.Len())
 		d.emit(KindBoot, fmt.Sprintf("ssb: booting %s %s", c.id, d.NameOf(raw)))
+		d.ssbBooted(c.id, raw) // recovery.go: SDK, anti-rollback burn
 		return c.reg, nil
 	}
 	msgs := make([]string, len(errs))
@@ -420,6 +448,7 @@ func (d *Device) flashbootVerifyOptions() image.VerifyOptions {
 	o.EfuseVersion, _ = d.Efuse.ReadU32(efuse.FlashbootVersion)
 	o.EfuseMSID, _ = d.Efuse.ReadU32(efuse.MSID)
 	copy(o.DieID[:], d.Efuse.Read(efuse.DieID))
+	o.Sum256 = d.cfg.Upg.Memo.Sum256 // nil-safe: crypto/sha256 without a memo
 	// Root key from the root key area; ssb's own key chain is modelled as
 	// the root key signing flashboot's key area.
 	if e, err := d.Table().Lookup(partition.RootKey); err == nil {

@@ -33,6 +33,9 @@ type Event struct {
 	Op   uint64        `json:"op"`
 	Kind Kind          `json:"kind"`
 	Msg  string        `json:"msg"`
+	// State is set on boot events: the retention register and the efuse
+	// anti-rollback words at the start of the boot (recovery.go).
+	State *BootState `json:"state,omitempty"`
 }
 
 func (e Event) String() string {

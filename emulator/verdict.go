@@ -29,9 +29,18 @@ func (d *Device) Verdict(old, new string) Verdict {
 	case Off, Stuck:
 		return Brick
 	}
+	if lost, _ := d.NVLost(); lost { // nv.go
+		return NVLost
+	}
+	if _, ok := d.rolledBack(); ok { // recovery.go
+		return Rollback
+	}
 	if f, err := upg.New(d.Flash, d.Table(), upg.Options{}).ReadFlag(); err == nil &&
 		f.HeadMagic == upg.FlagHeadMagic && f.CompleteFlag == 0 && upg.Result(f.UpdateResult) == upg.ResultRetryAllFailed {
 		return RetriesExhausted
+	}
+	if d.fellBack && d.appName == old && old != new {
+		return FellBack // AB: flashboot switched back to the old region
 	}
 	switch d.appName {
 	case new:

@@ -3,7 +3,6 @@ package flashboot
 import (
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/ws63emu/ws63emu/efuse"
 	"github.com/ws63emu/ws63emu/image"
@@ -65,22 +64,32 @@ func (o Outcome) String() string {
 // Result is what one flashboot run did, for the trace and verdicts.
 type Result struct {
 	Outcome  Outcome
-	Upgraded bool    // an upgrade was attempted this boot
-	UpgErr   error   // what uapi_upg_start returned
-	AppErr   error   // why the app failed verification, if it did
-	Fix      string  // what try-fix-app did, if it ran
-	Recovery bool    // the primary flashboot was restored from the backup
-	App      []byte  // the verified app image bytes (header + code) on JumpApp
+	Upgraded bool   // an upgrade was attempted this boot
+	UpgErr   error  // what uapi_upg_start returned
+	AppErr   error  // why the app failed verification, if it did
+	Fix      string // what try-fix-app did, if it ran
+	Recovery bool   // the primary flashboot was restored from the backup
+	App      []byte // the verified app image bytes (header + code) on JumpApp
+
+	// AB build only (ab.go).
+	AB       bool       // flashboot is an AB build: no package check, the run region boots
+	Region   upg.Region // the run region read from the config page
+	Switched bool       // try-fix-app switched the run region (third consecutive failure)
+	Remap    *Remap     // the DMMU window set when the app runs from region B
+	Jump     uint32     // the CPU address jumped to (region A + 0x300)
 }
 
 // Run is start_fastboot after the hardware set-up (spec §4.1): upgrade
 // check, app verification, try-fix-app, flashboot recovery, jump.
 func Run(b Board) Result {
 	var res Result
-	u := upg.New(b.Flash(), b.Table(), b.UpgOptions())
+	u := upg.New(b.Flash(), b.Table(), upgOptions(b)) // encrypt.go: re-encryption
 	u.SetRootKey(rootKey(b))
 	u.RegisterProgressCallback(func(p uint32) { b.Print(fmt.Sprintf("[UPG] upg percent : %d %%", p)) })
 	_ = u.Init()
+	if u.ABBuild() {
+		return runAB(b, u) // ws63_upg_check: "In AB builds return here"
+	}
 	if f, err := u.ReadFlag(); err == nil && f.UpgradeNeeded() {
 		b.Print("need upgrade")
 		res.Upgraded = true
@@ -91,20 +100,28 @@ func Run(b Board) Result {
 		} else {
 			b.Print(fmt.Sprintf("upgrade failed (%s), reset now", code.String()))
 		}
-		res.Outcome = Reset
+		res.reset(b) // reset(): the boot reset counter (recovery.go)
 		return res
 	}
 	b.Print("No need to upgrade...")
 
+	if why, ok := flashEncryptConfig(b); !ok { // encrypt.go
+		res.AppErr = errors.New("flashboot: " + why)
+		res.Fix = "not run (ws63_flash_encrypt_config resets before the app is verified)"
+		res.reset(b)
+		return res
+	}
 	app, err := verifyApp(b)
 	if err != nil {
 		b.Print("VE")
 		res.AppErr = err
-		res.Fix, res.Outcome = tryFixApp(b, u)
+		res.Fix = tryFixApp(b, u) // recovery.go
+		res.reset(b)
 		return res
 	}
 	// Success: clear the reset and fix counters.
 	b.SetReg(RegFix, 0)
+	burnAppVersion(b, app) // rollback.go: the anti-rollback model
 	res.Recovery = recovery(b)
 	res.App = app
 	res.Outcome = JumpApp
@@ -129,16 +146,17 @@ func verifyApp(b Board) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := io.NewSectionReader(b.Flash(), int64(e.Offset), int64(e.Size))
-	im, err := image.Parse(r, int64(e.Size))
+	r := appReader(b, e)        // encrypt.go: through the decryption window
+	memo := b.UpgOptions().Memo // nil-safe: a fresh buffer, crypto/sha256
+	im, err := image.ParseWith(r, int64(e.Size), image.ParseOptions{Sum256: memo.Sum256, Read: memo.Read})
 	if err != nil {
 		return nil, err
 	}
 	if err := image.Verify(im, verifyOptions(b, image.KindApp)); err != nil {
 		return nil, err
 	}
-	raw := make([]byte, im.Len())
-	if _, err := r.ReadAt(raw, 0); err != nil {
+	raw, _, err := memo.Read(r, 0, im.Len())
+	if err != nil {
 		return nil, err
 	}
 	return raw, nil
@@ -159,6 +177,7 @@ func verifyOptions(b Board, k image.Kind) image.VerifyOptions {
 	o.EfuseMSID, _ = ef.ReadU32(efuse.MSID)
 	copy(o.DieID[:], ef.Read(efuse.DieID))
 	o.ParentKey = flashbootExtKey(b)
+	o.Sum256 = b.UpgOptions().Memo.Sum256 // a sweep's memo (upg.Memo), nil-safe
 	return o
 }
 
@@ -172,69 +191,4 @@ func flashbootExtKey(b Board) [64]byte {
 	}
 	b.Flash().ReadAt(k[:], int64(e.Offset)+128)
 	return k
-}
-
-// tryFixApp is ws63_try_fix_app (spec §4.5).
-func tryFixApp(b Board, u *upg.Upg) (string, Outcome) {
-	reg := b.Reg(RegFix)
-	fix := reg & 0xF
-	resets := (reg >> 4) & 0xF
-	if resets >= resetMax {
-		return "boot reset counter exhausted: WFI", Halt
-	}
-	resets++
-	switch {
-	case fix < fixTryUpgrade:
-		fix++
-		b.SetReg(RegFix, resets<<4|fix)
-		return fmt.Sprintf("fix counter %d: reset", fix), Reset
-	case fix < fixGiveUp:
-		fix++
-		b.SetReg(RegFix, resets<<4|fix)
-		if _, err := u.VerifyStored(); err != nil {
-			return fmt.Sprintf("fix counter %d: stored package does not verify (%v): reset", fix, err), Reset
-		}
-		if err := u.ResetUpgradeFlag(); err != nil {
-			return fmt.Sprintf("fix counter %d: reset upgrade flag failed (%v): reset", fix, err), Reset
-		}
-		if err := u.RequestUpgrade(); err != nil {
-			return fmt.Sprintf("fix counter %d: request upgrade failed (%v): reset", fix, err), Reset
-		}
-		b.Print("Try fota fix app.")
-		return fmt.Sprintf("fix counter %d: re-requested the stored package", fix), Reset
-	}
-	b.SetReg(RegFix, resets<<4|fix)
-	return fmt.Sprintf("fix counter %d: gave up", fix), Reset
-}
-
-// recovery is ws63_flashboot_recovery (spec §4.6): when ssb booted the
-// backup, copy the whole backup partition over the primary.
-func recovery(b Board) bool {
-	v := b.Reg(RegBoot)
-	b.SetReg(RegBoot, 0)
-	if v != BootBackup {
-		return false
-	}
-	b.Print("Flashboot backup working!")
-	t := b.Table()
-	src, err1 := t.Lookup(partition.FlashbootBackup)
-	dst, err2 := t.Lookup(partition.Flashboot)
-	if err := errors.Join(err1, err2); err != nil {
-		return false
-	}
-	f := b.Flash()
-	if err := f.EraseRange(dst.Offset, dst.Size); err != nil {
-		return false
-	}
-	buf := make([]byte, 0x1000)
-	for off := uint32(0); off < src.Size && off < dst.Size; off += uint32(len(buf)) {
-		if _, err := f.ReadAt(buf, int64(src.Offset+off)); err != nil {
-			return false
-		}
-		if err := f.Program(dst.Offset+off, buf); err != nil {
-			return false
-		}
-	}
-	b.Print("Recovery ok!")
-	return true
 }

@@ -21,6 +21,30 @@ import (
 // that a caller can show what it holds; on every other error it is nil.
 // Signatures, ids of the code info and versions are Verify's business.
 func Parse(r io.ReaderAt, size int64) (*Image, error) {
+	return ParseWith(r, size, ParseOptions{})
+}
+
+// ParseOptions adjust Parse. The zero value is Parse.
+type ParseOptions struct {
+	// Sum256, when set, replaces crypto/sha256.Sum256 for the code hash:
+	// a power-cut sweep passes a memo that returns the same digests
+	// without rehashing bytes it has seen (upg.Memo). It must return
+	// sha256.Sum256 of its argument.
+	Sum256 func([]byte) [32]byte
+	// Read, when set, replaces the code area's fresh buffer and ReadAt:
+	// it must make that same r.ReadAt(buf, off) call for n bytes and
+	// return its count and error with the bytes. A sweep's memo returns
+	// a shared copy of bytes it has seen (upg.Memo.Read): Image.Code must
+	// then not be modified.
+	Read func(r io.ReaderAt, off int64, n int) ([]byte, int, error)
+}
+
+// ParseWith is Parse with options.
+func ParseWith(r io.ReaderAt, size int64, o ParseOptions) (*Image, error) {
+	sum256 := sha256.Sum256
+	if o.Sum256 != nil {
+		sum256 = o.Sum256
+	}
 	if size < HeaderLen {
 		return nil, &FormatError{Off: max(size, 0), Msg: fmt.Sprintf("%d bytes, shorter than the 0x%x-byte header", size, HeaderLen), Err: ErrTruncated}
 	}
@@ -51,14 +75,23 @@ func Parse(r io.ReaderAt, size int64) (*Image, error) {
 		return nil, &FormatError{Off: OffCodeAreaLen, Msg: fmt.Sprintf("code_area_len 0x%x exceeds the 0x%x bytes after the header", im.Info.CodeAreaLen, room), Err: ErrCodeLength}
 	}
 
-	im.Code = make([]byte, im.Info.CodeAreaLen)
-	if n, err := r.ReadAt(im.Code, HeaderLen); n < len(im.Code) {
+	read := func(r io.ReaderAt, off int64, n int) ([]byte, int, error) {
+		b := make([]byte, n)
+		got, err := r.ReadAt(b, off)
+		return b, got, err
+	}
+	if o.Read != nil {
+		read = o.Read
+	}
+	code, n, err := read(r, HeaderLen, int(im.Info.CodeAreaLen))
+	im.Code = code
+	if n < len(im.Code) {
 		if errors.Is(err, io.EOF) || err == nil {
 			return nil, &FormatError{Off: HeaderLen + int64(n), Msg: "input ends inside the code area", Err: ErrCodeLength}
 		}
 		return nil, fmt.Errorf("image: read code area: %w", err)
 	}
-	if sum := sha256.Sum256(im.Code); sum != im.Info.CodeAreaHash {
+	if sum := sum256(im.Code); sum != im.Info.CodeAreaHash {
 		return im, &FormatError{Off: HeaderLen, Msg: fmt.Sprintf("SHA-256 of the 0x%x-byte code area is %x, code_area_hash (at 0x%x) is %x",
 			im.Info.CodeAreaLen, sum[:8], OffCodeAreaHash, im.Info.CodeAreaHash[:8]), Err: ErrBodyHash}
 	}

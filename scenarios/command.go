@@ -86,10 +86,15 @@ type DeviceCmd struct {
 	Seed          uint64
 	InOrderWrites bool
 	BootBudget    int // 0: the emulator's default
+	// ABStartSDKBug builds the update library with the shipped
+	// upg_ab_start (upg.Options.ABStartSDKBug).
+	ABStartSDKBug bool
+
+	DeviceModels // recovery.go: hilink layout, sdk, flash encryption, anti-rollback burn, image map
 }
 
 func (c *DeviceCmd) String() string {
-	s := words("device", "layout="+c.Layout.String(), kv("flash", c.Flash), kv("root-key", c.RootKey))
+	s := words("device", "layout="+c.layoutName(), kv("flash", c.Flash), kv("root-key", c.RootKey))
 	if c.SecureBoot {
 		s += " secure-boot=on"
 	}
@@ -100,7 +105,10 @@ func (c *DeviceCmd) String() string {
 	if c.BootBudget != 0 {
 		s += " boot-budget=" + strconv.Itoa(c.BootBudget)
 	}
-	return s
+	if c.ABStartSDKBug {
+		s += " ab-start-bug=on"
+	}
+	return s + c.DeviceModels.String()
 }
 
 // Image kinds a scenario can declare.
@@ -125,11 +133,13 @@ type ImageCmd struct {
 	VersionExt uint32
 	Seed       uint64
 	HasSeed    bool // Seed was given; otherwise it derives from the scenario seed
+
+	ImageModels // recovery.go: sdk, encrypted
 }
 
 func (c *ImageCmd) String() string {
 	if c.File != "" {
-		return words("image", c.Name, "file="+c.File, kv("kind", c.Kind))
+		return words("image", c.Name, "file="+c.File, kv("kind", c.Kind)) + c.ImageModels.String()
 	}
 	s := words("image", c.Name, "kind="+c.Kind, "version="+c.Version)
 	if c.Size != 0 {
@@ -141,7 +151,7 @@ func (c *ImageCmd) String() string {
 	if c.HasSeed {
 		s += " seed=" + strconv.FormatUint(c.Seed, 10)
 	}
-	return s
+	return s + c.ImageModels.String()
 }
 
 // BurnCmd is `burn NAME...`: factory-burn images into their partitions.
@@ -175,6 +185,8 @@ type PackageCmd struct {
 	// SignECDSA (the current SDK's fota.cfg) without config=.
 	Sign   string
 	Config string // a fota.cfg to take the sections and key area from
+
+	PackageModels // recovery.go: encrypt
 }
 
 func (c *PackageCmd) String() string {
@@ -189,7 +201,7 @@ func (c *PackageCmd) String() string {
 			s += " compress=" + strings.Join(c.Compress, ",")
 		}
 	}
-	return words(s, kv("ver", c.Ver), kv("sign", c.Sign), kv("config", c.Config))
+	return words(s, kv("ver", c.Ver), kv("sign", c.Sign), kv("config", c.Config)) + c.PackageModels.String()
 }
 
 // PowerOnCmd is `power-on`: power the device and boot until the app runs
@@ -324,6 +336,7 @@ const (
 	WhatError   = "error"   // the errcode of the last app call
 	WhatRetries = "retries" // consumed attempts of an image of the stored package
 	WhatState   = "state"   // the device state: off, running, stuck, no-boot
+	WhatRegion  = "region"  // AB: the region the running app booted from (A, B, none)
 )
 
 // ExpectCmd is `expect WHAT V[|V...]`, or `expect retries NAME=N`. Any of
@@ -337,8 +350,8 @@ type ExpectCmd struct {
 
 // Text is the expectation as failures print it ("verdict upgraded").
 func (c *ExpectCmd) Text() string {
-	if c.What == WhatRetries {
-		return "retries " + c.Image + "=" + strings.Join(c.Want, "|")
+	if c.What == WhatRetries || isKVExpect(c.What) || c.What == WhatNV {
+		return c.What + " " + c.Image + "=" + strings.Join(c.Want, "|")
 	}
 	return c.What + " " + strings.Join(c.Want, "|")
 }

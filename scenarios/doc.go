@@ -13,7 +13,7 @@
 // are errors "FILE:LINE: …" (*SyntaxError), found before anything runs.
 //
 //	device layout=compress|ab [flash=FILE] [root-key=PEM|none] [secure-boot=on|off]
-//	       [seed=N] [in-order-writes=on|off] [boot-budget=N]
+//	       [seed=N] [in-order-writes=on|off] [boot-budget=N] [ab-start-bug=on|off]
 //	image NAME kind=app|flashboot|flashboot-backup|nv version=V [size=BYTES]
 //	       [version_ext=0xN] [seed=N]
 //	image NAME file=PATH [kind=K]
@@ -23,11 +23,13 @@
 //	power-on
 //	store PKG [chunk=N]
 //	request-upgrade [reset=true|false]
+//	ab-upgrade NAME [chunk=N] [reset=true|false]
 //	reset
 //	cut op=N [tear=before|after|prefix:K|bits|bits:SEED]
 //	fault bad-sector addr=A | part=P [off=O]
 //	fault bitflip addr=A | part=P [off=O] [bit=B]
 //	user-verify accept | reject [code=ERRCODE_NAME] | off
+//	nv-set [non-upgrade] [permanent] KEY=VALUE...   # the app writes NV keys (user data)
 //	sweep-begin / sweep-end
 //	expect running NAME|none
 //	expect state off|running|stuck|no-boot
@@ -35,6 +37,17 @@
 //	expect result R            # upg_result_t name: UPDATE_SUCCESS, RETRY_ALL_FAILED, …
 //	expect error ERRCODE_NAME  # ERRCODE_SUCC, ERRCODE_UPG_NOT_INIT, …
 //	expect retries NAME=N      # N = 0..3 consumed attempts, or finished
+//	expect region A|B|none     # AB: the region the running app booted from
+//	expect nv KEY=VALUE|none   # a key of the NV store (partition 0x10)
+//	expect nv-task T           # the app's start-up NV task: not-needed, upgraded, failed, given-up
+//
+//	expect efuse FIELD=V       # an efuse word: app-version, flashboot-version, …
+//	expect partition PART=NAME # what PART starts with: NAME, NAME(backup), NAME(encrypted), erased, other
+//
+// The recovery-path models (recovery.go) add settings: device
+// layout=hilink, sdk=A.B.C, flash-encryption=on|off, rollback-burn=on|off,
+// image-map=ID:PART,…; image kind=hilink, sdk=A.B.C, encrypted=on|off;
+// package encrypt=on|off, sign=sha256-ecc.
 //
 // Every expect accepts alternatives separated by '|'. image and package
 // lines may come before the device line; everything else comes after it,
@@ -59,9 +72,12 @@
 // the scenario seed mixed with the name. They are signed hash-only (the
 // SDK's default SignSuite=4) unless secure-boot=on and the device has a
 // root key; then with the chain ssb and flashboot check: root → flashboot
-// key → app key, all derived from the seed. Synthetic NV data is opaque
-// filler: flashboot only records where NV data is, and the app's NV task
-// is not modelled yet; use file= for a real NV store. A file= image is
+// key → app key, all derived from the seed. A synthetic NV image is real
+// NV pages of the application store, nv.Synthetic(nv.SyntheticKeys(
+// version, seed, size)): 0x0001 "nv-VERSION" (upgradable), 0x0002
+// "calib-VERSION" (non-upgradable), 0x0003 "perm-VERSION" (permanent) and
+// upgradable filler from 0x0010 — burned, it is the device's NV store;
+// packed, the NV image the app's NV task merges. A file= image is
 // parsed as a signed image (kind= then checks its kind) unless kind=nv.
 //
 // burn factory-burns images: app → imageA (0x20); flashboot → flashboot
@@ -96,6 +112,16 @@
 // scenarios no way into flashboot's own library instance), so the hook can
 // only reject a package at request-upgrade time, on the app side.
 //
+// nv-set is an app call (uapi_nv_write_with_attr): each KEY=VALUE (a
+// 16-bit key id; a VALUE is text, or 0x and hex digits) is written to the
+// NV store, upgradable unless non-upgrade is given. Every key written
+// without a power cut is registered as user data
+// (emulator.Device.ExpectNVKeys): from then on the verdict is nv-lost if
+// it goes missing or changes. At every start-up the app runs the NV
+// upgrade task (app.NVTask); expect nv-task says what it did, expect nv
+// reads a key from the flash (VALUE as for nv-set, or none; the seen text
+// adds a key's non-normal attributes).
+//
 // cut arms a power cut at the N-th flash operation from now (1 is the
 // next); the cut fires wherever the device is then — storing, in flashboot,
 // booting — and leaves it off; the script continues, and the next power-on
@@ -104,11 +130,24 @@
 // bitflip flips one bit now (not a flash operation). part=P [off=O]
 // addresses are resolved through the partition table on the flash.
 //
+// ab-upgrade is the guide's AB example run by the app of an AB device
+// (layout=ab builds flashboot and the app for the AB scheme): upg_ab_start
+// erases the upgrade region, the image NAME (an app) is written with
+// upg_ab_image_write in chunks (default 4096), upg_set_run_region selects
+// that region, and with reset=true (the default) upg_reboot waits the SDK's
+// 500 ms and resets. As in the guide, a failing call is printed and the
+// flow goes on; expect error checks the first failure. The app running
+// when ab-upgrade starts becomes the verdict's old app and NAME the new
+// one. ab-start-bug=on builds the library with the shipped upg_ab_start
+// (upg.Options.ABStartSDKBug), which refuses both regions and erases
+// nothing.
+//
 // reset is a soft reset of a powered device; power-on powers it (a power
 // cycle if it was on) and boots until the app runs or the device is stuck.
 //
 // sweep-begin and sweep-end mark the cut points of a power-cut sweep (the
-// sweep runner, ws63emu sweep); a plain run treats them as no-ops.
+// sweep runner, ws63emu sweep; see Sweeps); a plain run treats them as
+// no-ops.
 //
 // # Expectations
 //
@@ -116,8 +155,10 @@
 // by the image bytes; "none" when no app runs). state is the device state.
 // verdict is emulator.Device.Verdict(old, new), where old is the app burned
 // most recently and new is the app in the package stored most recently (for
-// a package file=, the declared image whose bytes it carries); a device
-// that is off has no verdict yet. result is update_result in the flag area
+// a package file=, the declared image whose bytes it carries) — after an
+// ab-upgrade, the app running when it began and its image; a device
+// that is off has no verdict yet. region is the AB region the running app
+// booted from ("none" when no app runs or the device is not AB). result is update_result in the flag area
 // (an erased flag reads Result(4294967295)). retries NAME=N reads the three
 // retry bytes of image NAME (a declared image, or the words app and
 // flashboot) in the package stored most recently: N is the number of
@@ -132,6 +173,82 @@
 // out with a *CommandError (a missing file, a store with no app running).
 // The Report holds every checked expectation, the final state and verdict,
 // the flash hash and the event trace.
+//
+// # Sweeps
+//
+// Sweep (ws63emu sweep) cuts the power at every flash operation between
+// sweep-begin and sweep-end, one point per operation and tear model, and
+// checks each point against the script's commands after sweep-end:
+//
+//  1. A reference run executes the script with no cut. From sweep-begin
+//     to sweep-end a flash hook records every operation (its data copied)
+//     and a copy-on-write snapshot of the flash just before it, with the
+//     device's boot count and clock, and the runner's bookkeeping (stored
+//     package, last app call) as of the command the operation belongs to.
+//     The reference then runs the commands after sweep-end; it must pass
+//     them too (the "no cut" point).
+//  2. A point restores the snapshot before operation i into a fresh flash
+//     and applies operation i torn (flash.ApplyTorn: before, after,
+//     prefix — half of the operation unless prefix:K — or bits, seeded
+//     with the scenario seed unless bits:SEED). The device is then off,
+//     exactly as a cut leaves it: only flash and efuse survive a power
+//     cut, so they, plus the boot count and clock, are the whole state
+//     (emulator.Checkpoint.Resume). The prefix is never replayed.
+//  3. The command the operation belonged to had no return (an app call
+//     records that the power failed inside it, as expect error reports;
+//     a request-upgrade cut during the reset it asked for records
+//     ERRCODE_SUCC). The remaining commands of the sweep block are
+//     skipped: the device lost power in the middle of the block.
+//  4. The script continues after sweep-end with a power-on, unless the
+//     command after sweep-end is itself a power-on (it is not doubled).
+//     Every command after sweep-end runs as in a plain run; a failed
+//     expectation or command fails the point.
+//
+// A point reports its verdict at the end of the script (emulator Verdict
+// with the runner's old and new apps, "off" if the device is off then),
+// the boots from the cut to the end, and a flash digest: the SHA-256 of
+// the 1024 sector SHA-256s (FlashDigest; a two-level hash lets the sweep
+// reuse the hashes of unchanged sectors). Inside the sweep block, cut,
+// burn and fault bad-sector are refused (place faults before
+// sweep-begin); declarations there are skipped with the other commands
+// after a cut.
+//
+// Points are numbered op-major: index = step·len(tears) + model, step the
+// operation's position among those taken (every --stride-th). Workers
+// pull indices and store results by index, so the report is the same
+// whatever --jobs is; --shard I/N runs the indices ≡ I (mod N), and
+// MergeSweeps joins shard reports. Each point carries a token,
+// FILE@op=N,tear=T,script=HASH (the absolute flash operation, the
+// concrete tear, and the script's canonical-text hash): Replay runs the
+// script from its first command with a real cut armed at that operation —
+// no snapshot, no memo — and reports the same point result.
+//
+// Double cuts (SweepOptions.Double, --double N) cut a second time during
+// the recovery from each point — the power-on after the first cut and the
+// commands after sweep-end — at N of its flash operations, evenly spaced
+// (first and last included), torn with the point's tear model. After the
+// second cut the commands after sweep-end run again from their start,
+// after a power-on, with the runner's bookkeeping as the first cut left
+// it. The recovery is run once more per point, keeping snapshots at just
+// those operations. Their tokens add op2=M,tear2=T2, which ReplayDouble
+// runs with two real cuts.
+//
+// Work the device repeats identically at every point is done once
+// (upg.Memo, on in sweeps, never in Run): SHA-256 of the same bytes
+// (package verification, image checks, image names), LZMA decoding of the
+// same stream, and image reads of the same bytes. It is kept honest by
+// construction and by test. By construction: the memo answers only after
+// comparing, byte for byte, the bytes this point actually read from its
+// flash with the bytes the answer was computed from; the device makes the
+// same reads (same ranges, same amounts, at the same moments between
+// operations — a remembered decode replays the real decoder's pattern of
+// reads), so the flash operations, their order and data, and the
+// simulated clock are unchanged; bytes that differ fall back to the real
+// computation. By test: TestSweepMatchesReplay and TestW1MatchesReplay run
+// points spread over the sweep with every tear model both ways, snapshot
+// and memo against a plain replay, and require the same point result,
+// flash SHA-256, simulated time, flash operation log and trace;
+// --verify-determinism repeats such a check inside any sweep.
 //
 // # Determinism
 //

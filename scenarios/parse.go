@@ -299,6 +299,8 @@ func init() {
 		"expect":          (*parser).expect,
 		"sweep-begin":     (*parser).sweep,
 		"sweep-end":       (*parser).sweep,
+		"ab-upgrade":      (*parser).abUpgrade,
+		"nv-set":          (*parser).nvSet, // nv.go
 	}
 }
 
@@ -311,8 +313,10 @@ func (p *parser) device_(a *args) (Command, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Layout, err = partition.ParseLayout(l); err != nil {
-		return nil, a.errf("layout=%q: want compress or ab", l)
+	if l == layoutHilink { // recovery.go: the SDK's hilink table
+		c.Layout, c.Hilink = partition.LayoutCompress, true
+	} else if c.Layout, err = partition.ParseLayout(l); err != nil {
+		return nil, a.errf("layout=%q: want compress, ab or hilink", l)
 	}
 	if c.Flash, _, err = a.optional("flash"); err != nil {
 		return nil, err
@@ -334,6 +338,12 @@ func (p *parser) device_(a *args) (Command, error) {
 		return nil, err
 	}
 	c.BootBudget = int(bb)
+	if c.ABStartSDKBug, err = a.flag("ab-start-bug", false); err != nil {
+		return nil, err
+	}
+	if err := c.DeviceModels.parse(a); err != nil {
+		return nil, err
+	}
 	if err := a.done(0, 0); err != nil {
 		return nil, err
 	}
@@ -369,9 +379,9 @@ func (p *parser) image(a *args) (Command, error) {
 	}
 	if hasKind {
 		switch c.Kind {
-		case KindApp, KindFlashboot, KindFlashbootBackup, KindNV:
+		case KindApp, KindFlashboot, KindFlashbootBackup, KindNV, KindHilink:
 		default:
-			return nil, a.errf("kind=%q: want app, flashboot, flashboot-backup or nv", c.Kind)
+			return nil, a.errf("kind=%q: want app, flashboot, flashboot-backup, nv or hilink", c.Kind)
 		}
 	}
 	var isFile bool
@@ -403,6 +413,9 @@ func (p *parser) image(a *args) (Command, error) {
 		if c.Seed, c.HasSeed, err = a.uint("seed", 64, 0); err != nil {
 			return nil, err
 		}
+	}
+	if err := c.ImageModels.parse(a, c); err != nil {
+		return nil, err
 	}
 	if err := a.done(1, 1); err != nil {
 		return nil, err
@@ -514,12 +527,15 @@ func (p *parser) package_(a *args) (Command, error) {
 			return nil, err
 		}
 		if ok {
-			if sign != SignECDSA && sign != SignSHA256 {
-				return nil, a.errf("sign=%q: want ecdsa or sha256", sign)
+			if sign != SignECDSA && sign != SignSHA256 && sign != SignSHA256ECC {
+				return nil, a.errf("sign=%q: want ecdsa, sha256 or sha256-ecc", sign)
 			}
 			c.Sign = sign
 		}
 		if c.Config, _, err = a.optional("config"); err != nil {
+			return nil, err
+		}
+		if err := c.PackageModels.parse(a); err != nil {
 			return nil, err
 		}
 	}
@@ -693,9 +709,15 @@ func (p *parser) sweep(a *args) (Command, error) {
 
 func (p *parser) expect(a *args) (Command, error) {
 	if len(a.pos) == 0 {
-		return nil, a.errf("needs what to check: running, verdict, result, error, retries or state")
+		return nil, a.errf("needs what to check: running, verdict, result, error, retries, state or region")
 	}
 	c := &ExpectCmd{line: line{a.n}, What: a.pos[0]}
+	if isKVExpect(c.What) { // recovery.go: efuse, partition
+		return p.expectKV(a, c)
+	}
+	if c.What == WhatNV { // nv.go
+		return p.expectNV(a, c)
+	}
 	if c.What == WhatRetries {
 		if len(a.pos) != 1 || len(a.keys) != 1 {
 			return nil, a.errf("retries takes one NAME=N")
@@ -758,6 +780,10 @@ func checkExpectValue(what, v string) error {
 			return errors.New("want an errcode_t name, e.g. ERRCODE_SUCC or ERRCODE_UPG_NOT_INIT")
 		}
 		return nil
+	case WhatRegion:
+		return checkRegionValue(v)
+	case WhatNVTask:
+		return checkNVTaskValue(v) // nv.go
 	}
-	return fmt.Errorf("unknown expectation (want running, verdict, result, error, retries or state)")
+	return fmt.Errorf("unknown expectation (want running, verdict, result, error, retries, state or region)")
 }

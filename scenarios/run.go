@@ -38,6 +38,11 @@ const (
 type Options struct {
 	// Logger receives the emulator's trace events (zap.NewNop() if nil).
 	Logger *zap.Logger
+	// FlashLog keeps the flash operation log (flash.Device.SetLogging)
+	// from manufacture on, for reports that count what was written.
+	FlashLog bool
+	// memo is set by Sweep only (upg.Options.Memo); plain runs have none.
+	memo *upg.Memo
 }
 
 // Report is what a run did: the expectations checked, the device's final
@@ -99,9 +104,11 @@ type Runner struct {
 	images    map[string]*builtImage
 	packages  map[string]*builtPackage
 	byHash    map[[32]byte]string // image bytes → declared name
+	sdk       map[[32]byte]string // image bytes → sdk= (recovery.go)
 
-	burnedApp string        // the app burned most recently ("old")
+	burnedApp string        // the app burned most recently, or running when ab-upgrade began ("old")
 	stored    *builtPackage // the package stored most recently ("new")
+	abApp     string        // the app of the last ab-upgrade, unless a store came after it ("new")
 
 	// The last app call (store, request-upgrade): its error, or whether
 	// the power failed inside it.
@@ -251,6 +258,10 @@ func (r *Runner) exec(c Command) error {
 		return nil
 	case *StoreCmd:
 		return r.store(c)
+	case *ABUpgradeCmd:
+		return r.abUpgrade(c)
+	case *NVSetCmd:
+		return r.nvSet(c) // nv.go
 	case *RequestUpgradeCmd:
 		return r.requestUpgrade(c)
 	case *CutCmd:
@@ -298,8 +309,11 @@ func (r *Runner) device(c *DeviceCmd) error {
 		SecureBoot: c.SecureBoot,
 		RootKey:    r.root,
 		BootBudget: c.BootBudget,
-		Upg:        upg.Options{InOrderWrites: c.InOrderWrites},
+		Upg:        upg.Options{InOrderWrites: c.InOrderWrites, ABStartSDKBug: c.ABStartSDKBug, Memo: r.o.memo},
 		Logger:     r.o.Logger,
+	}
+	if err := r.deviceModels(c, &cfg); err != nil { // recovery.go
+		return r.fail(c, "device", err)
 	}
 	var err error
 	if c.Flash != "" {
@@ -314,6 +328,7 @@ func (r *Runner) device(c *DeviceCmd) error {
 	if err != nil {
 		return r.fail(c, "device", err)
 	}
+	r.dev.Flash.SetLogging(r.o.FlashLog)
 	r.note(c)
 	// Build the images declared so far: signing needs the device's keys,
 	// and every image is named in the trace from now on.
@@ -362,6 +377,7 @@ func (r *Runner) imageKeys(kind string) (key, parent *image.PrivateKey, err erro
 func (r *Runner) register(name string, data []byte) {
 	r.dev.Name(name, data)
 	r.byHash[sha256.Sum256(data)] = name
+	r.noteSDK(name, data) // recovery.go
 }
 
 func (r *Runner) image(c Command, name string) (*builtImage, error) {
@@ -420,8 +436,11 @@ func (r *Runner) synthesize(b *builtImage) error {
 	if d.HasSeed {
 		seed = d.Seed
 	}
-	size := d.Size
 	if d.Kind == KindNV {
+		return r.synthesizeNV(b, seed) // nv.go: real NV pages
+	}
+	size := d.Size
+	if d.Kind == KindNV || d.Kind == KindHilink { // hilink: opaque data too (recovery.go)
 		if size == 0 {
 			size = DefaultNVSize
 		}
@@ -448,7 +467,7 @@ func (r *Runner) synthesize(b *builtImage) error {
 	}
 	code := image.SyntheticCode(image.Ident{Kind: kind, Version: d.Version, VersionExt: d.VersionExt, Seed: seed}, size)
 	build := func(k image.Kind) ([]byte, error) {
-		return image.Build(image.BuildOptions{Kind: k, Code: code, VersionExt: d.VersionExt, Key: key, ParentKey: parent})
+		return image.Build(r.buildOptions(d, image.BuildOptions{Kind: k, Code: code, VersionExt: d.VersionExt, Key: key, ParentKey: parent}))
 	}
 	if b.data, err = build(kind); err != nil {
 		return err
@@ -473,7 +492,7 @@ func (r *Runner) burn(c *BurnCmd) error {
 		}
 		switch b.kind {
 		case KindApp:
-			err = r.dev.Burn(partition.ImageA, b.data)
+			err = r.dev.Burn(partition.ImageA, r.factoryImage(b)) // recovery.go: encrypted builds
 			r.burnedApp = name
 		case KindFlashboot:
 			// The factory burns both flashboot copies (primary 0x01 and
@@ -485,6 +504,8 @@ func (r *Runner) burn(c *BurnCmd) error {
 			err = r.dev.Burn(partition.FlashbootBackup, b.data)
 		case KindNV:
 			err = r.dev.Burn(partition.NVData, b.data)
+		case KindHilink:
+			err = r.dev.Burn(partition.Hilink, b.data)
 		}
 		if err != nil {
 			return r.failf(c, "burn", "%s: %w", name, err)
@@ -600,6 +621,9 @@ func (r *Runner) pack(c Command, p *builtPackage) error {
 		case KindNV:
 			o.NV, section = b.data, upg.SectionNV
 			o.Pkt = append(o.Pkt, upg.PktNV)
+		case KindHilink:
+			o.Hilink, section = b.data, upg.SectionHilink
+			o.Pkt = append(o.Pkt, upg.PktHilink)
 		}
 		if d.CompressSet {
 			ic := cfg.Image(section)
@@ -630,6 +654,7 @@ func (r *Runner) pack(c Command, p *builtPackage) error {
 		}
 		o.RootKey, o.SubKey = root, sub
 	}
+	r.packModels(d, cfg, &o) // recovery.go: sign=sha256-ecc, version_ext, encrypt=on
 	var err error
 	p.data, err = upg.Pack(o)
 	return err
@@ -693,6 +718,7 @@ func (r *Runner) store(c *StoreCmd) error {
 		return r.failf(c, "store", "package of %d bytes", len(p.data))
 	}
 	r.stored = p
+	r.abApp = "" // the stored package's app is now the "new" one
 	return r.appCall(c, "store", func(a *app.App) error {
 		return a.Store(bytes.NewReader(p.data), uint32(len(p.data)), c.Chunk)
 	})
@@ -742,6 +768,9 @@ func (r *Runner) fault(c *FaultCmd) error {
 // newApp is the verdict's "new" app: the app in the package stored most
 // recently ("" when none).
 func (r *Runner) newApp() string {
+	if r.abApp != "" {
+		return r.abApp
+	}
 	if r.stored == nil {
 		return ""
 	}
@@ -771,6 +800,12 @@ func (r *Runner) observe(c *ExpectCmd) (string, bool) {
 		return match(d.Running())
 	case WhatState:
 		return match(d.State().String())
+	case WhatRegion:
+		return r.observeRegion(c)
+	case WhatNV:
+		return r.observeNV(c) // nv.go
+	case WhatNVTask:
+		return r.observeNVTask(c) // nv.go
 	case WhatVerdict:
 		if d.State() == emulator.Off {
 			return "nothing: the device is off (power-on settles it)", false
@@ -800,6 +835,8 @@ func (r *Runner) observe(c *ExpectCmd) (string, bool) {
 		return match(upg.Result(f.UpdateResult).String())
 	case WhatRetries:
 		return r.retries(c)
+	case WhatEfuse, WhatPartition:
+		return r.observeKV(c) // recovery.go
 	}
 	return "unknown expectation " + c.What, false
 }
@@ -915,6 +952,8 @@ func (r *Runner) retryImageID(name string) (uint32, error) {
 		return upg.ImageIDFlashboot, nil
 	case KindNV:
 		return upg.ImageIDNV, nil
+	case KindHilink:
+		return upg.ImageIDHilink, nil
 	}
 	return 0, fmt.Errorf("image %s (%s) never goes into a package", name, kind)
 }

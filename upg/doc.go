@@ -56,10 +56,65 @@
 //	                                (+ sign_tool_pltuni mode 3 unless Unsigned)
 //	SignPackage                     sign_tool_pltuni mode 3 (closed; format from spec §1.6)
 //	Errcode, Code                   errcode_t (errcode.h)
+//	Options.EncryptChunk, ReEncrypt upg_encry_porting.c re-encryption (a model, encrypt.go)
+//	Options.VerifyPolicy, PolicyOf  the verifier of SDK <= 1.10.101 or later (a model, compat.go)
 //	Result, Status                  upg_result_t, upg_status_t (upg.h)
 //
 // The device side (storage API, flag area, upgrade engine) lives in
 // storage.go, flag.go and engine.go.
+//
+// # AB scheme
+//
+// ab.go is upg_ab.c (CONFIG_MIDDLEWARE_SUPPORT_UPG_AB, spec §5, the
+// guide's AB面升级 chapter), selected by Options.AB. No package is used:
+// the raw signed app image goes into the region not running, and the
+// run region switches. Partitions 0x20 and 0x21 form one span (ABLayoutOf):
+//
+//	total  = size(0x20) + size(0x21);  single = roundup4K((total − 0x1000) / 2)
+//	region A = start(0x20), single bytes            0x030000 / 0x1E1000
+//	region B = start(0x20) + single, the rest       0x211000 / 0x1E0000
+//	config   = the last 4 KiB of 0x21               0x3F1000
+//
+// (values for param_sector_double.json; the guide's table gives imageB
+// 1928 KB ending 0x3F2FFF instead of the json's 0x1E1000 ending 0x3F1FFF,
+// which would put region B at 0x1E1000 bytes and the config page at
+// 0x3F2000 — the emulator follows the shipped json). The config page holds
+// upg_ab_config_t, 8 bytes: check_num ABConfigMagic (0x70746C6C) and
+// run_region (0 = A, 1 = B); the rest of the page stays erased.
+//
+//	Go                       SDK
+//	Upg.RunRegion            upg_get_run_region
+//	Upg.UpgRegion            upg_get_upg_region
+//	Upg.RegionAddr, RegionSize  upg_get_region_addr, upg_get_region_size
+//	Upg.ABImageRead          upg_ab_image_read
+//	Upg.ABImageWrite         upg_ab_image_write (no erase)
+//	Upg.SetRunRegion         upg_set_run_region
+//	Upg.RegionErase          upg_region_erase
+//	Upg.ABStart              upg_ab_start
+//	ReadABConfig             a plain read of the page (no repair), for inspection
+//
+// Invariants and crash windows, as in the SDK: the run region changes only
+// by a config-page rewrite (erase the page, program 8 bytes; up to
+// ABConfigTries attempts, then ERRCODE_UPG_FLASH_WRITE_ERROR). Every read
+// of the page checks check_num; a wrong one is repaired at once (erase,
+// program {magic, A}; one attempt) — a factory-new device's first boot
+// does that. So a cut during the rewrite leaves either the old page, an
+// erased page (repaired: A), a page with the magic and an erased
+// run_region (A), or the new page. The repair has a quirk, reproduced:
+// upg_get_ab_config returns the record it read, not the repaired one, so
+// the read that repairs still reports the old run_region when it is A or
+// B, and the next read reports A; SetRunRegion after a repair in the same
+// call writes the bad check_num back.
+//
+// upg_ab_start as shipped inverts its region check: it returns
+// ERRCODE_INVALID_PARAM for A and B, and only for other values goes on to
+// ws63_upg_init (which fails when the app has already initialised the
+// library, giving ERRCODE_FAIL) and erases the upgrade region. The guide's
+// example ignores the error and writes into the unerased region. With
+// Options.ABStartSDKBug the shipped behaviour is reproduced; by default
+// ABStart does what the guide describes: it accepts A and B, initialises
+// the library if needed, and erases UpgRegion() — always the upgrade
+// region, whatever the argument, as the SDK code does.
 //
 // # Limitations
 //
@@ -68,7 +123,12 @@
 //   - Encryption (ReRncFlag "0x3C7896E1") uses the closed sign tool and
 //     chip keys: Pack refuses it, or with PlainEncrypted writes the header
 //     fields as the SDK does and leaves the data in the clear (a model,
-//     not bit-exact). Diff images (the closed tool's mode 4, compiled out
+//     not bit-exact). On the device side, ReEncrypt encrypts such an app
+//     image as it is written with AES-128-CTR under a key derived from an
+//     efuse flash key (encrypt.go): a documented model, not the chip's.
+//   - Pack refuses a section version_ext that is not a run of ones from
+//     bit 0 (ErrVersionExt), as the guide's 防回滚号 rule asks; the SDK
+//     packer does not check it. Diff images (the closed tool's mode 4, compiled out
 //     on WS63) and SM2/RSA/SM3 signatures are refused (ErrUnsupported).
 //   - ECDSA signatures use RFC 6979 nonces: valid, deterministic, but not
 //     the closed tool's bytes. Whether that tool also sets ecc_curve_type,
@@ -95,4 +155,12 @@
 //     truncates); [SIGN_CFG] and [TOOLS] are optional because no tool is
 //     run; '%' interpolation is not performed. --pkt entries the SDK would
 //     ignore silently are errors.
+//   - AB: upg_ab_image_read/write add offset and length in 32 bits, so an
+//     offset near 2^32 wraps past their bounds check on the chip; ABImageRead
+//     and ABImageWrite refuse it (ERRCODE_INVALID_PARAM). Flash driver
+//     failures inside them are reported as ERRCODE_FAIL (read) and
+//     ERRCODE_UPG_FLASH_WRITE_ERROR (write): the SFC driver's own codes are
+//     not public. SetRunRegion stores any value, as the SDK does (an
+//     invalid one later reads as A); RegionErase does not check its
+//     argument either.
 package upg

@@ -240,6 +240,9 @@ func (u *Upg) fullTask(h ImageHeader, e partition.Entry, src uint32) error {
 		if _, err := u.flash.ReadAt(buf[:c], int64(src+done)); err != nil {
 			return flashErr(err, ErrcodeFail)
 		}
+		if err := u.encryptChunk(h, done, buf[:c]); err != nil {
+			return err
+		}
 		if err := u.flash.Program(e.Offset+done, buf[:c]); err != nil {
 			return flashErr(err, ErrcodeUpgFlashWriteError)
 		}
@@ -260,8 +263,7 @@ func (u *Upg) compressTask(h ImageHeader, e partition.Entry, src uint32) error {
 	if h.ImageLen < LZMAHeaderLen {
 		return ErrcodeUpgDecompressFail
 	}
-	in := io.NewSectionReader(u.flash, int64(src), int64(align16(h.ImageLen)))
-	dec, size, err := NewLZMADecoder(in, e.Size)
+	dec, size, err := u.lzmaDecoder(src, align16(h.ImageLen), e.Size)
 	if err != nil {
 		return err
 	}
@@ -273,6 +275,9 @@ func (u *Upg) compressTask(h ImageHeader, e partition.Entry, src uint32) error {
 			return &flashError{code: ErrcodeUpgDecompressFail, err: err}
 		}
 		u.cpu(CPUDecode, int(c))
+		if err := u.encryptChunk(h, done, buf[:c]); err != nil {
+			return err
+		}
 		if err := u.flash.Program(e.Offset+done, buf[:c]); err != nil {
 			return flashErr(err, ErrcodeUpgFlashWriteError)
 		}

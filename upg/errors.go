@@ -241,6 +241,45 @@ var (
 	ErrDecompress = sentinel("upg: LZMA decompression failed", ErrcodeUpgDecompressFail)
 )
 
+// AB scheme (ab.go, spec §5).
+var (
+	// ErrABLayout is returned when the partition table lacks partitions
+	// 0x20 and 0x21 or they cannot hold two regions and the config page
+	// (the SDK's region functions then answer ERRCODE_FAIL or 0).
+	ErrABLayout = sentinel("upg: no AB layout in the partition table", ErrcodeFail)
+	// ErrABBounds is returned by ABImageRead and ABImageWrite when the
+	// region is not A or B or off+len runs past its end
+	// (ERRCODE_INVALID_PARAM).
+	ErrABBounds = sentinel("upg: AB access outside the region", ErrcodeInvalidParam)
+	// ErrABSameRegion is returned by SetRunRegion when the config page
+	// already names that region (ERRCODE_INVALID_PARAM).
+	ErrABSameRegion = sentinel("upg: the run region is already the one asked for", ErrcodeInvalidParam)
+	// ErrABStartRegion is returned by ABStart for a region that is not A
+	// or B — or, with Options.ABStartSDKBug, for A and B, as the shipped
+	// SDK's inverted check does (ERRCODE_INVALID_PARAM).
+	ErrABStartRegion = sentinel("upg: ab start refused the region", ErrcodeInvalidParam)
+	// ErrABAlign is returned by RegionErase when a region's address or
+	// size is not 4 KiB aligned (ERRCODE_INVALID_PARAM).
+	ErrABAlign = sentinel("upg: AB region not 4 KiB aligned", ErrcodeInvalidParam)
+	// ErrABConfigWrite is returned when the config page could not be
+	// rewritten in ABConfigTries attempts (ERRCODE_UPG_FLASH_WRITE_ERROR).
+	ErrABConfigWrite = sentinel("upg: AB config page write failed", ErrcodeUpgFlashWriteError)
+)
+
+// Recovery-path models (compat.go, encrypt.go) and anti-rollback packing.
+var (
+	// ErrSDKVersion is returned by ParseSDK when a version is not A.B.C.
+	ErrSDKVersion = errors.New("upg: bad SDK version")
+	// ErrNoFlashKey is returned by ReEncrypt's function when an encrypted
+	// application image is written on a device without a provisioned
+	// efuse flash key: the key ladder fails (ERRCODE_FAIL).
+	ErrNoFlashKey = sentinel("upg: no flash encryption key in efuse", ErrcodeFail)
+	// ErrVersionExt is returned by Pack when a section's version_ext is not
+	// a run of ones from bit 0 (0, 1, 3, 7, …: the guide's 防回滚号 rule);
+	// it also wraps image.ErrVersionExtNotRun.
+	ErrVersionExt = errors.New("upg: version_ext is not a run of ones from bit 0")
+)
+
 // FormatError reports a malformed package at a byte offset.
 type FormatError struct {
 	Off int64  // byte offset in the package

@@ -316,6 +316,7 @@ type scratch struct {
 	buf  [4096]byte
 	sum  [32]byte
 	h    hash.Hash
+	memo *Memo // Options.Memo, for sweeps; nil in plain runs
 }
 
 func newScratch() *scratch { return &scratch{h: sha256.New()} }
@@ -424,8 +425,15 @@ func (p *Package) ImageData(r io.ReaderAt, size int64, i int) (*io.SectionReader
 }
 
 // hashSection returns SHA-256 of n bytes at off (already bounds-checked),
-// read in 4 KiB chunks through s.
+// read in 4 KiB chunks through s (and through s.memo when set, memo.go).
 func hashSection(r io.ReaderAt, off, n int64, s *scratch) ([32]byte, error) {
+	if s.memo != nil {
+		return s.memo.hashSection(r, off, n, s)
+	}
+	return hashSectionPlain(r, off, n, s)
+}
+
+func hashSectionPlain(r io.ReaderAt, off, n int64, s *scratch) ([32]byte, error) {
 	s.h.Reset()
 	for done := int64(0); done < n; {
 		k := min(n-done, int64(len(s.buf)))

@@ -154,6 +154,9 @@ func Pack(o PackOptions) ([]byte, error) {
 			return nil, fmt.Errorf("%w: [%s] and [%s] both have ImageId 0x%08X", ErrImageID, prev, s, ic.ImageID)
 		}
 		ids[ic.ImageID] = s
+		if err := image.CheckVersionExt(ic.VersionExt); err != nil {
+			return nil, fmt.Errorf("%w: [%s] version_ext 0x%08X (the guide's 防回滚号: 0 → 1 → 3 → 7 …): %w", ErrVersionExt, s, ic.VersionExt, err)
+		}
 		raw, field := o.input(s)
 		if len(raw) == 0 {
 			return nil, fmt.Errorf("%w: [%s] is packed but PackOptions.%s is empty", ErrPkt, s, field)

@@ -53,6 +53,25 @@ type Options struct {
 	UserVerify UserVerifyFunc
 	UserParam  any
 	Hooks      Hooks
+	// Memo, when set, reuses work repeated identically across the points
+	// of a power-cut sweep (memo.go); it changes no flash operation.
+	// Plain runs leave it nil.
+	Memo *Memo
+	// VerifyPolicy is the package verifier generation of the firmware the
+	// library is built into (compat.go: SDK <= 1.10.101 or later).
+	VerifyPolicy VerifyPolicy
+	// EncryptChunk, when set, transforms each chunk the full and
+	// compressed image tasks are about to program (encrypt.go, spec §4.8:
+	// flashboot re-encrypts an image whose re_enc_flag asks for it).
+	EncryptChunk EncryptFunc
+	// AB is CONFIG_MIDDLEWARE_SUPPORT_UPG_AB: the AB scheme's build
+	// (ab.go). Flashboot then skips the package check and boots the run
+	// region.
+	AB bool
+	// ABStartSDKBug reproduces the shipped upg_ab_start, which refuses
+	// both valid regions (an inverted check) and fails when the library is
+	// already initialised; off, ABStart does what the guide describes.
+	ABStartSDKBug bool
 }
 
 // DefaultImagePartitions is g_img_partition_map of the WS63 SDK plus the NV
@@ -87,6 +106,8 @@ type Upg struct {
 	// progress accounting of the running Start (spec §4.4)
 	progTotal, progDone uint64
 	progLast            uint32
+
+	lastPhase string // the phase announced last (AB writes announce theirs once)
 }
 
 // New returns an uninitialised library over f with partition table t.
@@ -108,6 +129,7 @@ func (u *Upg) RegisterProgressCallback(fn func(percent uint32)) { u.progress = f
 func (u *Upg) RegisterUserVerify(fn UserVerifyFunc, param any) { u.userFn, u.userArg = fn, param }
 
 func (u *Upg) phase(name string) {
+	u.lastPhase = name
 	if u.opt.Hooks.Phase != nil {
 		u.opt.Hooks.Phase(name)
 	}
@@ -402,7 +424,7 @@ func (u *Upg) packageReader() (io.ReaderAt, int64, error) {
 }
 
 func (u *Upg) verifier() *Verifier {
-	return &Verifier{RootKey: u.rootKey, UserVerify: u.userFn, UserParam: u.userArg}
+	return &Verifier{RootKey: u.rootKey, UserVerify: u.userFn, UserParam: u.userArg, Memo: u.opt.Memo, Policy: u.opt.VerifyPolicy}
 }
 
 // VerifyStored runs the full package verification (uapi_upg_verify_file) on

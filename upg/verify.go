@@ -76,6 +76,11 @@ type Verifier struct {
 	// UserVerify and UserParam are the registered user-defined check.
 	UserVerify UserVerifyFunc
 	UserParam  any
+	// Memo, when set, memoises the SHA-256 of image data (Options.Memo).
+	Memo *Memo
+	// Policy is the verifier generation of the firmware (compat.go); the
+	// zero value is the SDK source's check.
+	Policy VerifyPolicy
 }
 
 func headFail(step VerifyStep, code Errcode, format string, a ...any) *VerifyError {
@@ -117,11 +122,11 @@ func (v *Verifier) VerifyHead(r io.ReaderAt, size int64) (*Package, error) {
 		return nil, headFail(StepImageID, ErrcodeFail, "info area image_id 0x%08X at offset 0x100, want 0x%08X", p.Info.ImageID, uint32(PackageImageID))
 	}
 	// Step 2: key area, with the root key.
-	if msg, ok := checkArea(b[:KeyAreaLen], p.Key.SignatureLength, v.RootKey); !ok {
+	if msg, ok := v.Policy.checkArea(b[:KeyAreaLen], p.Key.SignatureLength, p.Key.KeyAlg, v.RootKey); !ok {
 		return nil, headFail(StepKeyArea, ErrcodeFail, "key area (offset 0x0): %s under the root key", msg)
 	}
 	// Step 3: info area, with the key area's fota_external_public_key.
-	if msg, ok := checkArea(b[KeyAreaLen:], p.Info.SignatureLength, p.Key.ExtPublicKey); !ok {
+	if msg, ok := v.Policy.checkArea(b[KeyAreaLen:], p.Info.SignatureLength, p.Key.KeyAlg, p.Key.ExtPublicKey); !ok {
 		return nil, headFail(StepInfoArea, ErrcodeFail, "info area (offset 0x100): %s under the key area's public key", msg)
 	}
 	// Step 4: upg_check_fota_information only logs an MSID mismatch on WS63.
@@ -152,6 +157,7 @@ func (v *Verifier) VerifyFile(r io.ReaderAt, size int64) (*Package, error) {
 			Msg: fmt.Sprintf("table at 0x%X (+%d bytes) runs past the end of the %d-byte package", off, n, size)}
 	}
 	s := newScratch()
+	s.memo = v.Memo
 	sum, err := hashSection(r, off, n, s)
 	if err != nil {
 		return nil, err
@@ -193,7 +199,9 @@ func (v *Verifier) VerifyImage(r io.ReaderAt, size int64, p *Package, i int) err
 	if i < 0 || i >= len(p.Nodes) {
 		return fmt.Errorf("upg: image index %d out of range [0, %d)", i, len(p.Nodes))
 	}
-	_, err := verifyImage(r, size, &p.Nodes[i], i, newScratch())
+	s := newScratch()
+	s.memo = v.Memo
+	_, err := verifyImage(r, size, &p.Nodes[i], i, s)
 	return err
 }
 

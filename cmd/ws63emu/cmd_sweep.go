@@ -1,0 +1,196 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/ws63emu/ws63emu/internal/atomicfile"
+	"github.com/ws63emu/ws63emu/scenarios"
+)
+
+func init() {
+	register("sweep", "power-cut sweep: cut at every flash operation of a scenario's sweep block", runSweep)
+}
+
+const sweepUsage = `usage: ws63emu sweep FILE.scn [--tears before,after,prefix,bits] [--stride N] [--jobs N]
+                     [--shard I/N] [--json FILE] [--junit FILE] [--verify-determinism N] [--double N]
+       ws63emu sweep merge A.json B.json ... [-o FILE] [--junit FILE]`
+
+// runSweep is `ws63emu sweep FILE.scn …` and `ws63emu sweep merge …`.
+// Exit 0 when the reference run and every point pass, 1 when a point
+// fails the scenario's expectations after the sweep block (each failing
+// point is printed with its reproduction token), 2 on bad usage or input.
+func runSweep(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "merge" {
+		return runSweepMerge(args[1:], stdout, stderr)
+	}
+	fs := newFlagSet("sweep", stderr)
+	tears := fs.String("tears", "before", "tear models, comma-separated: before, after, prefix (half the operation), prefix:K, bits (scenario seed), bits:SEED")
+	stride := fs.Int("stride", 1, "cut at every Nth flash operation only")
+	jobs := fs.Int("jobs", 0, "workers (default: all cores); the results do not depend on it")
+	shard := fs.String("shard", "", "run shard I of N (I/N, 0 ≤ I < N): the points whose index ≡ I mod N")
+	jsonOut := fs.String("json", "", "write every point as JSON to this file (ws63emu sweep merge joins shards)")
+	junitOut := fs.String("junit", "", "write JUnit XML to this file: a summary case and one case per failing point")
+	double := fs.Int("double", 0, "also cut a second time during the recovery of each point: N operations of it, evenly spaced")
+	verify := fs.Int("verify-determinism", 0, "run N sample points twice more and compare their trace hashes (the first and last also replayed plainly)")
+	maxFail := fs.Int("failures", 10, "failing points to list in the summary")
+	noMemo := fs.Bool("no-memo", false, "do not reuse repeated work across points (slower; same results)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, sweepUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return fmt.Errorf("sweep: want one scenario file, got %d arguments", fs.NArg())
+	}
+	o := scenarios.SweepOptions{Stride: *stride, Jobs: *jobs, VerifyDeterminism: *verify, NoMemo: *noMemo, Double: *double}
+	var err error
+	if o.Tears, err = scenarios.ParseTearModels(*tears); err != nil {
+		return fmt.Errorf("sweep: --tears: %w", err)
+	}
+	if *stride < 1 {
+		return fmt.Errorf("sweep: --stride %d: want at least 1", *stride)
+	}
+	if *double < 0 || *verify < 0 {
+		return fmt.Errorf("sweep: --double %d / --verify-determinism %d: want 0 or more", *double, *verify)
+	}
+	if *jobs < 0 {
+		return fmt.Errorf("sweep: --jobs %d: want 0 (all cores) or more", *jobs)
+	}
+	if *shard != "" {
+		if o.Shard, o.Shards, err = parseShard(*shard); err != nil {
+			return err
+		}
+	}
+	s, err := scenarios.ParseFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if f, ok := stdout.(*os.File); ok && isTerminal(f) {
+		bar := &progressBar{w: stdout, last: -1}
+		o.Progress = bar.update
+	}
+	rep, err := scenarios.Sweep(s, o)
+	if o.Progress != nil {
+		fmt.Fprint(stdout, "\r\033[K")
+	}
+	if err != nil {
+		return err
+	}
+	return finishSweep(rep, stdout, *jsonOut, *junitOut, *maxFail)
+}
+
+// finishSweep prints the summary, writes the outputs and maps the outcome
+// to the exit status.
+func finishSweep(rep *scenarios.SweepReport, stdout io.Writer, jsonOut, junitOut string, maxFail int) error {
+	rep.WriteSummary(stdout, maxFail)
+	if jsonOut != "" {
+		b, err := rep.EncodeJSON()
+		if err != nil {
+			return err
+		}
+		if err := atomicfile.Write(jsonOut, b, 0o644); err != nil {
+			return err
+		}
+	}
+	if junitOut != "" {
+		b, err := rep.JUnit()
+		if err != nil {
+			return err
+		}
+		if err := atomicfile.Write(junitOut, b, 0o644); err != nil {
+			return err
+		}
+	}
+	if !rep.Passed() {
+		switch {
+		case !rep.Reference.Pass:
+			return failed("sweep %s: the reference run (no cut) fails: %s", rep.File, rep.Reference.Failure)
+		case len(rep.Failed()) > 0:
+			return failed("sweep %s: %d of %d points fail their expectations", rep.File, len(rep.Failed()), len(rep.Points))
+		case len(rep.FailedDoubles()) > 0:
+			return failed("sweep %s: %d of %d double cuts fail their expectations", rep.File, len(rep.FailedDoubles()), len(rep.Doubles))
+		default:
+			return failed("sweep %s: the determinism check found %d mismatches", rep.File, len(rep.Determinism.Mismatches))
+		}
+	}
+	return nil
+}
+
+// parseShard parses I/N.
+func parseShard(s string) (int, int, error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("sweep: --shard %q: want I/N with 0 ≤ I < N", s)
+	}
+	return i, n, nil
+}
+
+// runSweepMerge is `ws63emu sweep merge A.json B.json … [-o FILE] [--junit FILE]`.
+func runSweepMerge(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("sweep merge", stderr)
+	out := fs.StringP("output", "o", "", "write the merged JSON report to this file")
+	junitOut := fs.String("junit", "", "write JUnit XML of the merged report to this file")
+	maxFail := fs.Int("failures", 10, "failing points to list in the summary")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, sweepUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return errors.New("sweep merge: want one or more JSON reports")
+	}
+	var parts []*scenarios.SweepReport
+	for _, name := range fs.Args() {
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("sweep merge: %w", err)
+		}
+		r, err := scenarios.DecodeSweepReport(name, f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+		parts = append(parts, r)
+	}
+	rep, err := scenarios.MergeSweeps(parts...)
+	if err != nil {
+		return err
+	}
+	return finishSweep(rep, stdout, *out, *junitOut, *maxFail)
+}
+
+// isTerminal reports whether f is a character device (a terminal).
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progressBar draws "[####      ]  40% 5850/14624 points" on one line.
+type progressBar struct {
+	w    io.Writer
+	last int
+}
+
+func (p *progressBar) update(done, total int) {
+	const width = 40
+	pct := done * 100 / max(total, 1)
+	if pct == p.last && done != total {
+		return
+	}
+	p.last = pct
+	n := done * width / max(total, 1)
+	fmt.Fprintf(p.w, "\r[%s%s] %3d%% %d/%d points", strings.Repeat("#", n), strings.Repeat(" ", width-n), pct, done, total)
+}

@@ -1,0 +1,714 @@
+package scenarios
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"go.uber.org/zap"
+
+	"github.com/ws63emu/ws63emu/efuse"
+	"github.com/ws63emu/ws63emu/emulator"
+	"github.com/ws63emu/ws63emu/flash"
+	"github.com/ws63emu/ws63emu/upg"
+)
+
+// TearModel is one tear model a sweep applies at every cut point: a kind,
+// and for prefix and bits how the tear is chosen for each operation.
+type TearModel struct {
+	Kind flash.TearKind
+	// K is the prefix length for TearPrefix; HalfPrefix means half the
+	// operation's length (128 bytes of a 256-byte program, 2048 of an
+	// erase).
+	K int
+	// Seed is the TearBits seed; with SeedSet false the scenario seed is
+	// used (as a bare "tear=bits" does in a cut command).
+	Seed    uint64
+	SeedSet bool
+}
+
+// HalfPrefix as TearModel.K tears each operation after half its length.
+const HalfPrefix = -1
+
+// ParseTearModels parses a comma-separated list of tear models: before,
+// after, prefix (half of each operation), prefix:K, bits (the scenario
+// seed) or bits:SEED. Repeats are errors.
+func ParseTearModels(s string) ([]TearModel, error) {
+	var out []TearModel
+	seen := map[string]bool{}
+	for _, w := range strings.Split(s, ",") {
+		w = strings.TrimSpace(w)
+		if seen[w] {
+			return nil, fmt.Errorf("%w: tear %q given twice", ErrSweepOptions, w)
+		}
+		seen[w] = true
+		var m TearModel
+		switch w {
+		case "prefix":
+			m = TearModel{Kind: flash.TearPrefix, K: HalfPrefix}
+		case "bits":
+			m = TearModel{Kind: flash.TearBits}
+		default:
+			t, err := flash.ParseTear(w)
+			if err != nil {
+				return nil, fmt.Errorf("%w: tear %q: want before, after, prefix, prefix:K, bits or bits:SEED", ErrSweepOptions, w)
+			}
+			m = TearModel{Kind: t.Kind, K: t.K, Seed: t.Seed, SeedSet: t.Kind == flash.TearBits}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// String is the ParseTearModels form.
+func (m TearModel) String() string {
+	switch {
+	case m.Kind == flash.TearPrefix && m.K == HalfPrefix:
+		return "prefix"
+	case m.Kind == flash.TearBits && !m.SeedSet:
+		return "bits"
+	}
+	return flash.Tear{Kind: m.Kind, K: m.K, Seed: m.Seed}.String()
+}
+
+// tear is the concrete tear of op under m.
+func (m TearModel) tear(op flash.Op, seed uint64) flash.Tear {
+	t := flash.Tear{Kind: m.Kind, K: m.K, Seed: m.Seed}
+	if m.Kind == flash.TearPrefix && m.K == HalfPrefix {
+		t.K = int(op.Len) / 2
+	}
+	if m.Kind == flash.TearBits && !m.SeedSet {
+		t.Seed = seed
+	}
+	return t
+}
+
+// SweepOptions configure Sweep.
+type SweepOptions struct {
+	// Tears are the tear models applied at every cut point; nil means
+	// before only.
+	Tears []TearModel
+	// Stride N takes every Nth operation of the sweep block (0 or 1:
+	// every one).
+	Stride int
+	// Jobs is the number of workers (0: runtime.GOMAXPROCS). The results
+	// do not depend on it.
+	Jobs int
+	// Shard and Shards select the points whose index ≡ Shard (mod
+	// Shards); Shards 0 or 1 runs them all.
+	Shard, Shards int
+	// NoMemo turns off the reuse of repeated work (upg.Memo; package
+	// doc, "Sweeps"): every point then hashes and decodes for itself.
+	// The results are the same either way.
+	NoMemo bool
+	// VerifyDeterminism N > 0 runs N points spread over the sweep twice
+	// more, from fresh workers, and compares their trace hashes and
+	// results with the sweep's; the first and last of them are also
+	// replayed plainly (Replay) and compared (SweepReport.Determinism).
+	VerifyDeterminism int
+	// Double N > 0 sweeps a second cut over the recovery of every point:
+	// N operations of it, evenly spaced, first and last included, torn
+	// with the point's tear model (SweepReport.Doubles).
+	Double int
+	// Progress, when set, is called with (points done, points to run)
+	// as points finish, at most about 200 times; calls are serialised.
+	Progress func(done, total int)
+	// Logger receives the reference run's trace events (zap.NewNop() if
+	// nil); the points' events are not logged.
+	Logger *zap.Logger
+}
+
+func (o *SweepOptions) validate() error {
+	if len(o.Tears) == 0 {
+		o.Tears = []TearModel{{Kind: flash.TearBefore}}
+	}
+	if o.Stride < 0 {
+		return fmt.Errorf("%w: stride %d < 0", ErrSweepOptions, o.Stride)
+	}
+	if o.Stride == 0 {
+		o.Stride = 1
+	}
+	if o.Jobs < 0 {
+		return fmt.Errorf("%w: jobs %d < 0", ErrSweepOptions, o.Jobs)
+	}
+	if o.Jobs == 0 {
+		o.Jobs = runtime.GOMAXPROCS(0)
+	}
+	if o.Double < 0 {
+		return fmt.Errorf("%w: double %d < 0", ErrSweepOptions, o.Double)
+	}
+	if o.Shards <= 1 {
+		o.Shard, o.Shards = 0, 1
+	}
+	if o.Shard < 0 || o.Shard >= o.Shards {
+		return fmt.Errorf("%w: shard %d/%d: want 0 ≤ I < N", ErrSweepOptions, o.Shard, o.Shards)
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	return nil
+}
+
+// PointResult is one cut point of a sweep under one tear model, and what
+// the device did after it.
+type PointResult struct {
+	Index int    `json:"index"` // position in the sweep's list of points (op-major, then tear)
+	Step  int    `json:"step"`  // the operation's position in the sweep block, from 0
+	Op    uint64 `json:"op"`    // the flash operation counter value of the cut operation
+	Line  int    `json:"line"`  // the scenario line of the command it belongs to
+	Phase string `json:"phase"` // the flash phase label (store, erase imageA, …)
+	Kind  string `json:"kind"`  // erase or program
+	Addr  uint32 `json:"addr"`
+	Len   uint32 `json:"len"`
+	Model string `json:"model"` // the tear model (prefix, bits, …: SweepReport.Tears)
+	Tear  string `json:"tear"`  // the concrete tear (prefix:128, bits:7, …)
+	// Verdict is the device's verdict at the end of the script ("off"
+	// when it is off then).
+	Verdict string `json:"verdict"`
+	// Boots is the number of boots from the cut to the end of the script.
+	Boots int `json:"boots"`
+	// OpsAfter is the number of flash operations from the cut to the end
+	// of the script (the recovery a double cut sweeps).
+	OpsAfter uint64 `json:"ops_after"`
+	// Pass: every command after the sweep block ran and every expect held.
+	Pass    bool   `json:"pass"`
+	Failure string `json:"failure,omitempty"`
+	// FlashDigest is the flash at the end of the script (FlashDigest).
+	FlashDigest string `json:"flash_digest"`
+	Token       string `json:"token"` // for ws63emu replay
+}
+
+// Reference is the sweep's reference run: the script with no cut.
+type Reference struct {
+	Verdict     string `json:"verdict"`
+	Boots       int    `json:"boots"` // from sweep-begin to the end
+	Pass        bool   `json:"pass"`
+	Failure     string `json:"failure,omitempty"`
+	FlashDigest string `json:"flash_digest"`
+}
+
+// SweepReport is the result of a sweep (or of one shard of it).
+type SweepReport struct {
+	File string `json:"file"`
+	// Script is the SHA-256 of the script's canonical text (Script.String),
+	// which tokens carry so that replay notices a changed scenario.
+	Script string   `json:"script_sha256"`
+	Seed   uint64   `json:"seed"`
+	Tears  []string `json:"tears"`
+	Stride int      `json:"stride"`
+	// Shards is the number of shards the points were split into, and
+	// ShardList the shards this report holds (all of them after a merge).
+	Shards    int   `json:"shards"`
+	ShardList []int `json:"shard_list"`
+	// Ops is the number of flash operations in the sweep block (the cut
+	// points), from flash operation FirstOp on; Total the number of
+	// points of the whole sweep (every shard).
+	Ops       int       `json:"ops"`
+	FirstOp   uint64    `json:"first_op"`
+	Total     int       `json:"total"`
+	Reference Reference `json:"reference"`
+	// Determinism is the self-check's outcome (SweepOptions
+	// .VerifyDeterminism), nil when it did not run.
+	Determinism *DeterminismCheck `json:"determinism,omitempty"`
+	// Double is SweepOptions.Double, and Doubles the double-cut points,
+	// sorted by first point, then operation.
+	Double  int            `json:"double,omitempty"`
+	Doubles []DoubleResult `json:"doubles,omitempty"`
+	// Points are the points run, sorted by Index.
+	Points []PointResult `json:"points"`
+}
+
+// Failed lists the points that failed their expectations, in index order.
+func (r *SweepReport) Failed() []PointResult {
+	var out []PointResult
+	for _, p := range r.Points {
+		if !p.Pass {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// FailedDoubles lists the double-cut points that failed, in order.
+func (r *SweepReport) FailedDoubles() []DoubleResult {
+	var out []DoubleResult
+	for _, d := range r.Doubles {
+		if !d.Pass {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Passed reports whether the reference run, every point and every
+// double-cut point passed, and the determinism check, when it ran, found
+// no mismatch.
+func (r *SweepReport) Passed() bool {
+	return r.Reference.Pass && len(r.Failed()) == 0 && len(r.FailedDoubles()) == 0 &&
+		(r.Determinism == nil || len(r.Determinism.Mismatches) == 0)
+}
+
+// Counts returns the number of points per verdict, for one tear model
+// (as in Tears) or, with model == "", for all of them.
+func (r *SweepReport) Counts(model string) map[string]int {
+	m := map[string]int{}
+	for _, p := range r.Points {
+		if model == "" || p.Model == model {
+			m[p.Verdict]++
+		}
+	}
+	return m
+}
+
+// ScriptSum is the hex SHA-256 of a script's canonical text.
+func ScriptSum(s *Script) string {
+	h := sha256.Sum256([]byte(s.String()))
+	return hex.EncodeToString(h[:])
+}
+
+// ---- the reference run ----
+
+// cutRec is one cut point: an operation of the sweep block and the device
+// just before it.
+type cutRec struct {
+	op     flash.Op             // Data is a private copy
+	before *flash.Snapshot      // the flash just before op
+	dev    *emulator.Checkpoint // the rest of the device's lasting state
+	seg    int32                // the command (segment) it belongs to
+	efuse  int32                // index into recording.efuse
+	inCall bool                 // inside an app call: the call has no return
+}
+
+// segment is a command of the sweep block that issued operations, with
+// the runner's bookkeeping as it stood at its first operation (a fork).
+type segment struct {
+	cmd   Command
+	boots int // boots when the command started
+	state *Runner
+}
+
+// recording is what the reference run leaves for the points.
+type recording struct {
+	s       *Script
+	begin   int // index of sweep-begin in s.Commands
+	end     int // index of sweep-end
+	seed    uint64
+	cuts    []cutRec
+	segs    []segment
+	efuse   []*efuse.Bank
+	bad     []uint32 // bad sector addresses at sweep-begin
+	timing  flash.Timing
+	ref     Reference
+	digests *digester
+	memo    *upg.Memo
+}
+
+// sweepBlock finds the sweep block and checks its commands.
+func sweepBlock(s *Script) (begin, end int, err error) {
+	begin, end = -1, -1
+	for i, c := range s.Commands {
+		sc, ok := c.(*SweepCmd)
+		if !ok {
+			continue
+		}
+		if sc.End {
+			end = i
+		} else {
+			begin = i
+		}
+	}
+	if begin < 0 || end < begin {
+		return 0, 0, fmt.Errorf("%w: %s has no sweep-begin … sweep-end block", ErrNoSweep, s.File)
+	}
+	for _, c := range s.Commands[begin+1 : end] {
+		bad := ""
+		switch c := c.(type) {
+		case *BurnCmd:
+			bad = "burn (factory burning is not part of the device's flow)"
+		case *CutCmd:
+			bad = "cut (the sweep places the cuts)"
+		case *FaultCmd:
+			if c.Kind == FaultBadSector {
+				bad = "fault bad-sector (put it before sweep-begin)"
+			}
+		}
+		if bad != "" {
+			return 0, 0, &CommandError{File: s.File, Line: c.LineNo(), Cmd: "sweep", Err: fmt.Errorf("%w: %s inside the sweep block", ErrSweepBlock, bad)}
+		}
+	}
+	return begin, end, nil
+}
+
+// record runs the script once with no cut, keeping every operation of the
+// sweep block with a snapshot of the flash before it.
+func record(s *Script, o SweepOptions) (*recording, error) {
+	begin, end, err := sweepBlock(s)
+	if err != nil {
+		return nil, err
+	}
+	rec := &recording{s: s, begin: begin, end: end}
+	if !o.NoMemo {
+		rec.memo = upg.NewMemo()
+	}
+	r := NewRunner(s, Options{Logger: o.Logger, memo: rec.memo})
+	for _, c := range s.Commands[:begin] {
+		r.rep.Commands++
+		if err := r.exec(c); err != nil {
+			return nil, fmt.Errorf("%w: the run up to sweep-begin failed: %w", ErrSweepBlock, err)
+		}
+	}
+	if r.dev == nil {
+		return nil, fmt.Errorf("%w: %s: no device before sweep-begin", ErrSweepBlock, s.File)
+	}
+	d := r.dev
+	f := d.Flash
+	rec.seed, rec.timing = r.seed, f.Timing()
+	for a := uint32(0); a < flash.Size; a += flash.SectorSize {
+		if f.BadSector(a) {
+			rec.bad = append(rec.bad, a)
+		}
+	}
+	rec.efuse = []*efuse.Bank{d.Efuse.Clone()}
+	startSnap := f.Snapshot()
+	bootsBegin := d.Boots()
+
+	var cur Command
+	curBoots := 0
+	f.SetHook(func(op flash.Op) {
+		if n := len(rec.segs); n == 0 || rec.segs[n-1].cmd != cur {
+			rec.segs = append(rec.segs, segment{cmd: cur, boots: curBoots, state: r.fork()})
+		}
+		if !rec.efuse[len(rec.efuse)-1].Equal(d.Efuse) {
+			rec.efuse = append(rec.efuse, d.Efuse.Clone())
+		}
+		op.Data = slices.Clone(op.Data)
+		rec.cuts = append(rec.cuts, cutRec{
+			op: op, before: f.Snapshot(), dev: d.Checkpoint(),
+			seg: int32(len(rec.segs) - 1), efuse: int32(len(rec.efuse) - 1),
+			inCall: d.Boots() == curBoots,
+		})
+	})
+	for _, c := range s.Commands[begin+1 : end] {
+		cur, curBoots = c, d.Boots()
+		r.rep.Commands++
+		if err := r.exec(c); err != nil {
+			f.SetHook(nil)
+			return nil, fmt.Errorf("%w: the reference run failed inside the sweep block: %w", ErrSweepBlock, err)
+		}
+		if d.State() == emulator.Off {
+			f.SetHook(nil)
+			return nil, fmt.Errorf("%w: %s:%d: the reference run lost power inside the sweep block", ErrSweepBlock, s.File, c.LineNo())
+		}
+	}
+	f.SetHook(nil)
+	if len(rec.cuts) == 0 {
+		return nil, fmt.Errorf("%w: %s: the sweep block issues no flash operation", ErrNoSweep, s.File)
+	}
+	var refErr error
+	for _, c := range s.Commands[end:] {
+		r.rep.Commands++
+		if refErr = r.exec(c); refErr != nil {
+			break
+		}
+	}
+	rec.digests = newDigester(startSnap, f.Snapshot())
+	rec.ref = Reference{Verdict: verdictOf(r), Boots: d.Boots() - bootsBegin, Pass: refErr == nil,
+		FlashDigest: rec.digests.digest(f.Snapshot())}
+	if refErr != nil {
+		rec.ref.Failure = refErr.Error()
+	}
+	return rec, nil
+}
+
+// fork copies the runner's bookkeeping for a run that continues on
+// another device: scalars are copied, maps and the report's slices
+// cloned, so the copy and the original never write to shared memory.
+// TestForkClonesMaps checks that every map field is cloned here.
+func (r *Runner) fork() *Runner {
+	c := *r
+	c.keys = maps.Clone(r.keys)
+	c.imageDecl = maps.Clone(r.imageDecl)
+	c.pkgDecl = maps.Clone(r.pkgDecl)
+	c.images = maps.Clone(r.images)
+	c.packages = maps.Clone(r.packages)
+	c.byHash = maps.Clone(r.byHash)
+	c.rep.Expectations = slices.Clone(r.rep.Expectations)
+	c.rep.Trace = nil
+	return &c
+}
+
+// afterCut is the bookkeeping the runner does when the power fails inside
+// cmd: an app call records that it has no return (inCall), or — for
+// request-upgrade when the cut came during the reset it asked for — that
+// it returned ERRCODE_SUCC. This mirrors appCall and requestUpgrade;
+// TestSweepMatchesReplay compares the outcome with a plain run.
+func (r *Runner) afterCut(cmd Command, inCall bool) {
+	switch cmd.(type) {
+	case *StoreCmd:
+		r.record("store", nil, true)
+	case *RequestUpgradeCmd:
+		r.record("request-upgrade", nil, inCall)
+	}
+}
+
+// verdictOf is the verdict a point reports: the device's at the end, or
+// "off".
+func verdictOf(r *Runner) string {
+	if r.dev.State() == emulator.Off {
+		return "off"
+	}
+	return string(r.dev.Verdict(r.burnedApp, r.newApp()))
+}
+
+// resume runs the script from command index from on (the command after
+// sweep-end), first powering the device on unless that command does.
+func (r *Runner) resume(from int) error {
+	return r.resumeEach(from, func(Command) {})
+}
+
+// ---- points ----
+
+// pointSpec is one point to run: a cut and a tear model.
+type pointSpec struct {
+	index int
+	cut   int // index into recording.cuts
+	model int // index into SweepOptions.Tears
+}
+
+// worker is one goroutine's reusable state.
+type worker struct {
+	f *flash.Device
+}
+
+func (rec *recording) newWorker() *worker {
+	f := flash.New()
+	f.SetTiming(rec.timing)
+	for _, a := range rec.bad {
+		f.SetBadSector(a, true)
+	}
+	return &worker{f: f}
+}
+
+// start puts a fresh device in the state cut c with tear t leaves, and
+// returns a runner ready to continue the script on it.
+func (rec *recording) start(w *worker, c *cutRec, t flash.Tear) *Runner {
+	w.f.Restore(c.before)
+	w.f.ApplyTorn(c.op, t)
+	seg := &rec.segs[c.seg]
+	d := c.dev.Resume(w.f, rec.efuse[c.efuse].Clone())
+	r := seg.state.fork()
+	r.dev = d
+	r.afterCut(seg.cmd, c.inCall)
+	return r
+}
+
+// run runs one point.
+func (rec *recording) run(w *worker, o *SweepOptions, p pointSpec) PointResult {
+	res, _ := rec.runPoint(w, o, p)
+	return res
+}
+
+// runPoint runs one point and returns the runner at the end too.
+func (rec *recording) runPoint(w *worker, o *SweepOptions, p pointSpec) (PointResult, *Runner) {
+	c := &rec.cuts[p.cut]
+	t := o.Tears[p.model].tear(c.op, rec.seed)
+	r, err := rec.runCut(w, c, t)
+	res := rec.describe(o, p, c, t)
+	res.Verdict = verdictOf(r)
+	res.Boots = r.dev.Boots() - c.dev.Boots()
+	res.Pass = err == nil
+	if err != nil {
+		res.Failure = err.Error()
+	}
+	res.OpsAfter = r.dev.Flash.OpCount() - c.op.Index - 1
+	res.FlashDigest = rec.digests.digest(r.dev.Flash.Snapshot())
+	return res, r
+}
+
+// runCut cuts at c with tear t and runs the rest of the script; it
+// returns the runner at the end and the script's error.
+func (rec *recording) runCut(w *worker, c *cutRec, t flash.Tear) (*Runner, error) {
+	r := rec.start(w, c, t)
+	return r, r.resume(rec.end + 1)
+}
+
+// describe fills in where a point is.
+func (rec *recording) describe(o *SweepOptions, p pointSpec, c *cutRec, t flash.Tear) PointResult {
+	return PointResult{
+		Index: p.index, Step: p.cut, Op: c.op.Index, Line: rec.segs[c.seg].cmd.LineNo(),
+		Phase: c.op.Phase, Kind: c.op.Kind.String(), Addr: c.op.Addr, Len: c.op.Len,
+		Model: o.Tears[p.model].String(), Tear: t.String(),
+		Token: Token{File: rec.s.File, Sum: ScriptSum(rec.s)[:tokenSumLen], Op: c.op.Index, Tear: t}.String(),
+	}
+}
+
+// points lists the points of the whole sweep and keeps this shard's.
+func (rec *recording) points(o *SweepOptions) (mine []pointSpec, total int) {
+	for j := 0; j < len(rec.cuts); j += o.Stride {
+		for m := range o.Tears {
+			if total%o.Shards == o.Shard {
+				mine = append(mine, pointSpec{index: total, cut: j, model: m})
+			}
+			total++
+		}
+	}
+	return mine, total
+}
+
+// Sweep runs a power-cut sweep of s (package doc, "Sweeps"): a reference
+// run records every flash operation between sweep-begin and sweep-end
+// with a copy-on-write snapshot before it; then, for every selected
+// operation and tear model, a fresh device starts from that snapshot, the
+// operation is applied torn, and the script continues after sweep-end
+// with a power-on. The report holds one PointResult per point, in index
+// order whatever Jobs is.
+//
+// The error is non-nil when the sweep cannot run (no sweep block, the
+// run up to it fails); failing points and a failing reference run are in
+// the report (SweepReport.Passed).
+func Sweep(s *Script, o SweepOptions) (*SweepReport, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	rec, err := record(s, o)
+	if err != nil {
+		return nil, err
+	}
+	specs, total := rec.points(&o)
+	rep := &SweepReport{
+		File: s.File, Script: ScriptSum(s), Seed: rec.seed, Stride: o.Stride,
+		Shards: o.Shards, ShardList: []int{o.Shard},
+		Ops: len(rec.cuts), FirstOp: rec.cuts[0].op.Index, Total: total,
+		Reference: rec.ref, Points: make([]PointResult, len(specs)),
+	}
+	for _, m := range o.Tears {
+		rep.Tears = append(rep.Tears, m.String())
+	}
+	rec.runAll(&o, specs, rep.Points)
+	if o.Double > 0 {
+		rep.Double = o.Double
+		rep.Doubles = rec.runDoubles(&o, specs, rep.Points)
+	}
+	if o.VerifyDeterminism > 0 {
+		rep.Determinism = rec.checkDeterminism(&o, specs, rep.Points)
+	}
+	return rep, nil
+}
+
+// runAll runs specs on o.Jobs workers; out[i] gets specs[i]'s result.
+func (rec *recording) runAll(o *SweepOptions, specs []pointSpec, out []PointResult) {
+	var next, done atomic.Int64
+	var mu sync.Mutex
+	step := max(len(specs)/200, 1)
+	var wg sync.WaitGroup
+	for range min(o.Jobs, max(len(specs), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := rec.newWorker()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(specs) {
+					return
+				}
+				out[i] = rec.run(w, o, specs[i])
+				if n := int(done.Add(1)); o.Progress != nil && (n%step == 0 || n == len(specs)) {
+					mu.Lock()
+					o.Progress(n, len(specs))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// ---- tokens ----
+
+// tokenSumLen is how many hex digits of the script hash a token carries.
+const tokenSumLen = 12
+
+// Token identifies one point of a sweep for ws63emu replay:
+// "FILE@op=N,tear=T,script=HASH" — the scenario file, the absolute flash
+// operation counter of the cut operation, the concrete tear, and the
+// first hex digits of the script's canonical hash (ScriptSum; optional:
+// without it replay does not check that the scenario is unchanged).
+//
+// A double-cut point adds the second cut: op2=M,tear2=T2.
+type Token struct {
+	File string
+	Op   uint64
+	Tear flash.Tear
+	// Op2 and Tear2 are the second cut of a double-cut point (Tear2 nil:
+	// a single cut).
+	Op2   uint64
+	Tear2 *flash.Tear
+	Sum   string
+}
+
+func (t Token) String() string {
+	s := fmt.Sprintf("%s@op=%d,tear=%s", t.File, t.Op, t.Tear)
+	if t.Tear2 != nil {
+		s += fmt.Sprintf(",op2=%d,tear2=%s", t.Op2, *t.Tear2)
+	}
+	if t.Sum != "" {
+		s += ",script=" + t.Sum
+	}
+	return s
+}
+
+// ParseToken parses Token.String's form.
+func ParseToken(s string) (Token, error) {
+	var t Token
+	at := strings.LastIndex(s, "@")
+	if at <= 0 {
+		return t, fmt.Errorf("%w %q: want FILE@op=N,tear=T,script=HASH", ErrToken, s)
+	}
+	t.File = s[:at]
+	var haveOp, haveTear, haveOp2 bool
+	for _, kv := range strings.Split(s[at+1:], ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		var err error
+		switch k {
+		case "op":
+			t.Op, err = strconv.ParseUint(v, 10, 64)
+			haveOp = err == nil
+		case "tear":
+			t.Tear, err = flash.ParseTear(v)
+			haveTear = err == nil
+		case "op2":
+			t.Op2, err = strconv.ParseUint(v, 10, 64)
+			haveOp2 = err == nil
+		case "tear2":
+			var t2 flash.Tear
+			if t2, err = flash.ParseTear(v); err == nil {
+				t.Tear2 = &t2
+			}
+		case "script":
+			if v == "" || strings.Trim(v, "0123456789abcdef") != "" || len(v) > 64 {
+				err = errors.New("want up to 64 lower-case hex digits")
+			}
+			t.Sum = v
+		default:
+			err = errors.New("unknown field")
+		}
+		if err != nil {
+			return Token{}, fmt.Errorf("%w %q: field %q: %v", ErrToken, s, kv, err)
+		}
+	}
+	if !haveOp || !haveTear {
+		return Token{}, fmt.Errorf("%w %q: needs op= and tear=", ErrToken, s)
+	}
+	if haveOp2 != (t.Tear2 != nil) || (haveOp2 && t.Op2 <= t.Op) {
+		return Token{}, fmt.Errorf("%w %q: a second cut needs op2= after op= and tear2=", ErrToken, s)
+	}
+	return t, nil
+}
