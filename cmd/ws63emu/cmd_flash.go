@@ -28,25 +28,12 @@ func flashUsage(w io.Writer) {
 }
 
 func runFlash(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		flashUsage(stderr)
-		return errors.New("flash: want a subcommand: new, inspect, dump or diff")
-	}
-	switch args[0] {
-	case "new":
-		return runFlashNew(args[1:], stdout, stderr)
-	case "inspect":
-		return runFlashInspect(args[1:], stdout, stderr)
-	case "dump":
-		return runFlashDump(args[1:], stdout, stderr)
-	case "diff":
-		return runFlashDiff(args[1:], stdout, stderr)
-	case "-h", "--help", "help":
-		flashUsage(stdout)
-		return nil
-	}
-	flashUsage(stderr)
-	return fmt.Errorf("flash: unknown subcommand %q (want new, inspect, dump or diff)", args[0])
+	return dispatch("flash", flashUsage, []subcommand{
+		{"new", runFlashNew},
+		{"inspect", runFlashInspect},
+		{"dump", runFlashDump},
+		{"diff", runFlashDiff},
+	}, args, stdout, stderr)
 }
 
 // flashInput is one file to burn at the factory.

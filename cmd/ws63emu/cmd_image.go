@@ -23,21 +23,10 @@ func imageUsage(w io.Writer) {
 }
 
 func runImage(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		imageUsage(stderr)
-		return errors.New("image: build or inspect?")
-	}
-	switch args[0] {
-	case "build":
-		return runImageBuild(args[1:], stdout, stderr)
-	case "inspect":
-		return runImageInspect(args[1:], stdout, stderr)
-	case "-h", "--help", "help":
-		imageUsage(stdout)
-		return nil
-	}
-	imageUsage(stderr)
-	return fmt.Errorf("image: unknown subcommand %q", args[0])
+	return dispatch("image", imageUsage, []subcommand{
+		{"build", runImageBuild},
+		{"inspect", runImageInspect},
+	}, args, stdout, stderr)
 }
 
 // parseSize reads a byte count: decimal, 0x hex, or with a K/KiB/M/MiB

@@ -24,21 +24,10 @@ func pkgUsage(w io.Writer) {
 }
 
 func runPkg(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		pkgUsage(stderr)
-		return errors.New("pkg: want a subcommand: inspect or verify")
-	}
-	switch args[0] {
-	case "inspect":
-		return runPkgInspect(args[1:], stdout, stderr)
-	case "verify":
-		return runPkgVerify(args[1:], stdout, stderr)
-	case "-h", "--help", "help":
-		pkgUsage(stdout)
-		return nil
-	}
-	pkgUsage(stderr)
-	return fmt.Errorf("pkg: unknown subcommand %q (want inspect or verify)", args[0])
+	return dispatch("pkg", pkgUsage, []subcommand{
+		{"inspect", runPkgInspect},
+		{"verify", runPkgVerify},
+	}, args, stdout, stderr)
 }
 
 // openPkg opens a package file and returns it with its size.

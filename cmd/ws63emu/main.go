@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/spf13/pflag"
 )
@@ -36,6 +37,41 @@ func register(name, summary string, run func(args []string, stdout, stderr io.Wr
 		panic("ws63emu: duplicate command " + name)
 	}
 	commands[name] = command{summary: summary, run: run}
+}
+
+// runFunc is a subcommand's entry point.
+type runFunc func(args []string, stdout, stderr io.Writer) error
+
+// subcommand is one verb of a command with verbs (image build, flash new).
+type subcommand struct {
+	name string
+	run  runFunc
+}
+
+// dispatch runs the verb args[0] of command name, printing usage for help
+// and for a missing or unknown verb.
+func dispatch(name string, usage func(io.Writer), subs []subcommand, args []string, stdout, stderr io.Writer) error {
+	names := make([]string, len(subs))
+	for i, sc := range subs {
+		names[i] = sc.name
+	}
+	want := strings.Join(names, ", ")
+	if len(args) == 0 {
+		usage(stderr)
+		return fmt.Errorf("%s: want a subcommand: %s", name, want)
+	}
+	for _, sc := range subs {
+		if sc.name == args[0] {
+			return sc.run(args[1:], stdout, stderr)
+		}
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		usage(stdout)
+		return nil
+	}
+	usage(stderr)
+	return fmt.Errorf("%s: unknown subcommand %q (want %s)", name, args[0], want)
 }
 
 // failedError marks an outcome that is a failure (exit 1), not bad input.
