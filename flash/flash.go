@@ -469,11 +469,11 @@ func (d *Device) CutNow() {
 func (d *Device) Off() bool { return d.off }
 
 // PowerOn makes the device usable again. Contents, wear, op counter,
-// elapsed time, bad sectors, program failures, hook and log persist; an
-// armed cut that has not fired is cleared.
+// elapsed time, bad sectors, program failures, hook and log persist, and so
+// does an armed cut that has not fired yet: a cut is armed at an operation
+// number, whatever happens before it (ClearFaults disarms it).
 func (d *Device) PowerOn() {
 	d.off = false
-	d.cutArmed = false
 }
 
 // SetBadSector marks (or clears) the sector holding addr as bad: an erase or

@@ -312,11 +312,19 @@ func TestPowerOff(t *testing.T) {
 	}
 }
 
-func TestPowerOnClearsArmedCut(t *testing.T) {
+// TestPowerOnKeepsArmedCut: a cut is armed at an operation number; a power
+// cycle before it does not disarm it (a scenario's `cut op=N` followed by
+// `power-on` cuts during the boot).
+func TestPowerOnKeepsArmedCut(t *testing.T) {
 	d := flash.New()
-	d.CutAt(0, flash.Tear{})
+	d.CutAt(1, flash.Tear{})
 	d.PowerOn()
 	flashtest.MustProgram(t, d, 0, []byte{0})
+	if err := d.Program(0, []byte{0}); !errors.Is(err, flash.ErrPowerOff) || !d.Off() {
+		t.Fatalf("armed cut at op 1 did not fire after PowerOn: %v", err)
+	}
+	d.PowerOn()
+	flashtest.MustProgram(t, d, 0, []byte{0}) // the cut fired once: disarmed
 	d.CutAt(0, flash.Tear{}) // below OpCount: never fires
 	flashtest.MustProgram(t, d, 0, []byte{0})
 	if d.Off() {
