@@ -28,7 +28,7 @@
 //	cut op=N [tear=before|after|prefix:K|bits|bits:SEED]
 //	fault bad-sector addr=A | part=P [off=O]
 //	fault bitflip addr=A | part=P [off=O] [bit=B]
-//	user-verify accept | reject [code=ERRCODE_NAME] | off
+//	user-verify accept | reject [code=ERRCODE_NAME] | off  [in=app|flashboot|both]
 //	nv-set [non-upgrade] [permanent] KEY=VALUE...   # the app writes NV keys (user data)
 //	sweep-begin / sweep-end
 //	expect running NAME|none
@@ -105,12 +105,13 @@
 // call's errcode (ERRCODE_SUCC when it succeeded). A call inside which the
 // power failed has no return value: expect error then fails saying so.
 //
-// user-verify sets the app's user-defined verification function
-// (uapi_upg_register_user_defined_verify_func): the runner registers it on
-// the app's update library before every app call, as an app that registers
-// it at start-up would. Flashboot registers none (the emulator gives
-// scenarios no way into flashboot's own library instance), so the hook can
-// only reject a package at request-upgrade time, on the app side.
+// user-verify sets the user-defined verification function
+// (uapi_upg_register_user_defined_verify_func) of the app, of flashboot, or
+// of both (in=, default both). The app's is registered on its update
+// library before every app call, as an app that registers it at start-up
+// would; flashboot's is registered at every flashboot start
+// (emulator.Device.SetUserVerify), so it runs in uapi_upg_start's first-entry
+// verification: a rejection there is VERIFY_HEAD_FAILED, a direct finish.
 //
 // nv-set is an app call (uapi_nv_write_with_attr): each KEY=VALUE (a
 // 16-bit key id; a VALUE is text, or 0x and hex digits) is written to the
