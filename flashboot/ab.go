@@ -77,7 +77,7 @@ func runAB(b Board, u *upg.Upg) Result {
 	region := partition.Entry{ID: partition.ImageA, Offset: u.RegionAddr(run), Size: u.RegionSize(run)}
 	// ws63_flash_encrypt_config(jump_addr, image_size): the window is
 	// partition 0x20's size long from the region's start.
-	if why, ok := abFlashEncryptConfig(b, partition.Entry{ID: partition.ImageA, Offset: region.Offset, Size: a.Size}); !ok {
+	if why, ok := flashEncryptConfigAt(b, partition.Entry{ID: partition.ImageA, Offset: region.Offset, Size: a.Size}); !ok {
 		res.AppErr = errors.New("flashboot: " + why)
 		res.Fix = "not run (ws63_flash_encrypt_config resets before the app is verified)"
 		res.reset(b)
@@ -103,33 +103,14 @@ func runAB(b Board, u *upg.Upg) Result {
 	return res
 }
 
-// abFlashEncryptConfig is ws63_flash_encrypt_config for the run region
-// (flashEncryptConfig, encrypt.go, does the same for partition 0x20).
-func abFlashEncryptConfig(b Board, e partition.Entry) (string, bool) {
-	ci, ok := appHeader(b.Flash(), e)
-	if !ok || ci.CodeEncFlag == image.NotEncrypted {
-		b.Print("flash_encrypt disable.")
-		return "", true
-	}
-	if (e.Offset+image.HeaderLen)%flashEncryptAlign != 0 || e.End()%flashEncryptAlign != 0 {
-		b.Print(fmt.Sprintf("Addr not 256byte alignment 0x%x 0x%x", e.Offset+FlashStart, e.End()+FlashStart))
-		return "the app's encryption window is not 256-byte aligned", false
-	}
-	b.Print("flash_encrypt enable.")
-	if _, ok := flashKey(b); !ok {
-		b.Print(fmt.Sprintf("Encrypt odrk1 err=0x%08X", uint32(upg.ErrcodeFail)))
-		return fmt.Sprintf("the app's code_enc_flag is 0x%08X (encrypted) but efuse holds no flash key: the key ladder fails", ci.CodeEncFlag), false
-	}
-	return "", true
-}
-
-// verifyRegion is ws63_verify_app(addr) over a region: verify_image_head
+// verifyRegion is ws63_verify_app(addr) over a region (partition 0x20 in
+// the compressed build, the run region in an AB build): verify_image_head
 // and verify_image_body of the image at its start, parsed within the
 // region, read as the CPU reads it (through the decryption window when
 // the app asks for one).
 func verifyRegion(b Board, e partition.Entry) ([]byte, error) {
 	if e.Size == 0 {
-		return nil, fmt.Errorf("flashboot: no AB region at 0x%06x", e.Offset)
+		return nil, fmt.Errorf("flashboot: no app region at 0x%06x", e.Offset)
 	}
 	r := appReader(b, e)
 	memo := b.UpgOptions().Memo // nil-safe: a fresh buffer, crypto/sha256

@@ -1,6 +1,7 @@
 package flashboot
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 
@@ -189,5 +190,54 @@ func TestRunABSkipsPackage(t *testing.T) {
 	}
 	if c, _ := upg.ReadABConfig(b.f, b.t); c != (upg.ABConfig{CheckNum: upg.ABConfigMagic, RunRegion: 0}) {
 		t.Errorf("config page %+v, want repaired", c)
+	}
+}
+
+// TestRunABEncrypted runs an encrypted app from region B: the decryption
+// window is set up by the same ws63_flash_encrypt_config as the
+// compressed build's (flashEncryptConfigAt), at the region's start. A
+// device without a flash key reads garbage and fails verification: "VE"
+// and the fix counter, as in the compressed build.
+func TestRunABEncrypted(t *testing.T) {
+	l1, l2, iv := [16]byte{0x11}, [16]byte{0x22}, [16]byte{0x33}
+	plain, err := image.Build(image.BuildOptions{Kind: image.KindApp, Code: image.SyntheticCode(image.Ident{Kind: image.KindApp, Version: "e"}, 8192),
+		Encrypted: true, ProtectionKeyL1: l1, ProtectionKeyL2: l2, IV: iv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := [upg.FlashKeyLen]byte{0xC0, 0xFF, 0xEE}
+	stored := bytes.Clone(plain)
+	upg.CryptAt(upg.FlashKey(key, l1, l2), iv, 0, stored[upg.EncryptOffset:])
+	for _, tc := range []struct {
+		name    string
+		key     bool
+		outcome Outcome
+		uart    []string
+		fix     uint32
+	}{
+		{"device key", true, JumpApp, []string{"B", "flash_encrypt enable."}, 0},
+		{"no key", false, Reset, []string{"B", "flash_encrypt enable.", "VE"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newTestBoard()
+			if tc.key {
+				b.ef.Burn(efuse.AESKey, key[:])
+			}
+			b.put(t, upg.RegionB, stored)
+			b.setRun(t, upg.RegionB)
+			res := Run(b)
+			if res.Outcome != tc.outcome {
+				t.Fatalf("outcome %v (%v), want %v", res.Outcome, res.AppErr, tc.outcome)
+			}
+			if res.Outcome == JumpApp && !bytes.Equal(res.App, plain) {
+				t.Error("the app as verified is not the plaintext")
+			}
+			if diff := cmp.Diff(tc.uart, b.uart); diff != "" {
+				t.Errorf("UART (-want +got):\n%s", diff)
+			}
+			if fix, _ := Counters(b.regs[RegFix]); fix != tc.fix {
+				t.Errorf("fix counter %d, want %d", fix, tc.fix)
+			}
+		})
 	}
 }

@@ -18,13 +18,15 @@ import (
 // re_enc_flag is 0x3C7896E1 is encrypted as it is written (on a device
 // without a provisioned key that image task fails).
 //
-// Boot side, before the app is verified: an app whose code_enc_flag is
-// 0x3C7896E1 ("no encryption") is read as it is ("flash_encrypt disable.",
-// printed to a muted UART and left out of the trace); any other value —
-// an erased header's 0xFFFFFFFF included — turns the decryption window on
-// for [app + 0x300, partition end) with the key derived from the efuse
-// flash key and the app's own code info (protection_key_l1/l2, iv)
-// ("flash_encrypt enable."), and the app is verified and run through it.
+// Boot side, before the app is verified (flashEncryptConfigAt, for
+// partition 0x20 in the compressed build and for the run region in an AB
+// build): an app whose code_enc_flag is 0x3C7896E1 ("no encryption") is
+// read as it is ("flash_encrypt disable."); any other value — an erased
+// header's 0xFFFFFFFF included — turns the decryption window on for
+// [app + 0x300, app + size of partition 0x20) with the key derived from
+// the efuse flash key and the app's own code info (protection_key_l1/l2,
+// iv) ("flash_encrypt enable."), and the app is verified and run through
+// it.
 // The chip can always derive a key; the model's device without a
 // provisioned flash key (efuse zero) derives one that matches no data, so
 // encrypted apps read as garbage there and fail verification ("VE").
@@ -74,17 +76,17 @@ func appHeader(f io.ReaderAt, e partition.Entry) (image.CodeInfo, bool) {
 	return ci, ci.UnmarshalBinary(b) == nil
 }
 
-// flashEncryptConfig is ws63_flash_encrypt_config for the app partition.
-// It returns false, with the reason, when flashboot resets instead of
-// verifying the app (a window that is not 256-byte aligned).
-func flashEncryptConfig(b Board) (string, bool) {
-	e, err := b.Table().Lookup(partition.ImageA)
-	if err != nil {
-		return "", true // verification reports the missing partition
-	}
+// flashEncryptConfigAt is ws63_flash_encrypt_config(image_addr,
+// image_size) for the app image at e.Offset with the window e.Size long:
+// partition 0x20 in the compressed build, the run region's start with
+// partition 0x20's size in an AB build. It returns false, with the
+// reason, when flashboot resets instead of verifying the app (a window
+// that is not 256-byte aligned).
+func flashEncryptConfigAt(b Board, e partition.Entry) (string, bool) {
 	ci, ok := appHeader(b.Flash(), e)
 	if !ok || ci.CodeEncFlag == image.NotEncrypted {
-		return "", true // "flash_encrypt disable." (muted UART)
+		b.Print("flash_encrypt disable.")
+		return "", true
 	}
 	if (e.Offset+image.HeaderLen)%flashEncryptAlign != 0 || e.End()%flashEncryptAlign != 0 {
 		b.Print(fmt.Sprintf("Addr not 256byte alignment 0x%x 0x%x", e.Offset+FlashStart, e.End()+FlashStart))

@@ -105,11 +105,15 @@ func Run(b Board) Result {
 	}
 	b.Print("No need to upgrade...")
 
-	if why, ok := flashEncryptConfig(b); !ok { // encrypt.go
-		res.AppErr = errors.New("flashboot: " + why)
-		res.Fix = "not run (ws63_flash_encrypt_config resets before the app is verified)"
-		res.reset(b)
-		return res
+	// ws63_flash_encrypt_config(image_addr, image_size) for partition
+	// 0x20 (encrypt.go); a missing partition is reported by verifyApp.
+	if a, err := b.Table().Lookup(partition.ImageA); err == nil {
+		if why, ok := flashEncryptConfigAt(b, a); !ok {
+			res.AppErr = errors.New("flashboot: " + why)
+			res.Fix = "not run (ws63_flash_encrypt_config resets before the app is verified)"
+			res.reset(b)
+			return res
+		}
 	}
 	app, err := verifyApp(b)
 	if err != nil {
@@ -140,26 +144,14 @@ func rootKey(b Board) [64]byte {
 }
 
 // verifyApp checks the app in partition 0x20 as flashboot does:
-// verify_image_head then verify_image_body. It returns the image bytes.
+// verify_image_head then verify_image_body (verifyRegion, ab.go). It
+// returns the image bytes.
 func verifyApp(b Board) ([]byte, error) {
 	e, err := b.Table().Lookup(partition.ImageA)
 	if err != nil {
 		return nil, err
 	}
-	r := appReader(b, e)        // encrypt.go: through the decryption window
-	memo := b.UpgOptions().Memo // nil-safe: a fresh buffer, crypto/sha256
-	im, err := image.ParseWith(r, int64(e.Size), image.ParseOptions{Sum256: memo.Sum256, Read: memo.Read})
-	if err != nil {
-		return nil, err
-	}
-	if err := image.Verify(im, verifyOptions(b, image.KindApp)); err != nil {
-		return nil, err
-	}
-	raw, _, err := memo.Read(r, 0, im.Len())
-	if err != nil {
-		return nil, err
-	}
-	return raw, nil
+	return verifyRegion(b, e)
 }
 
 // verifyOptions builds the secure-boot context from efuse.

@@ -288,3 +288,18 @@ func TestEncryptedAppBoots(t *testing.T) {
 		}
 	}
 }
+
+// TestBootUART is a good compressed boot's UART: the upgrade check, then
+// ws63_flash_encrypt_config for a plain app (the same function, and the
+// same print, as an AB build's).
+func TestBootUART(t *testing.T) {
+	b := newFixBoard()
+	b.burn(t, partition.Flashboot, synth(t, image.KindFlashboot, "1", 0))
+	b.burn(t, partition.ImageA, synth(t, image.KindApp, "1", 0))
+	if res := Run(b); res.Outcome != JumpApp {
+		t.Fatalf("outcome %v (%v)", res.Outcome, res.AppErr)
+	}
+	if d := cmp.Diff([]string{"No need to upgrade...", "flash_encrypt disable."}, b.uart); d != "" {
+		t.Errorf("UART (-want +got):\n%s", d)
+	}
+}

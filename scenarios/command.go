@@ -276,12 +276,15 @@ type FaultCmd struct {
 	Part   partition.ID
 	InPart bool
 	Bit    uint
+	// Layout is the device's (from the device command): String names
+	// Part as that layout's table does (0x21 is imageB in the AB table).
+	Layout partition.Layout
 }
 
 func (c *FaultCmd) String() string {
 	var where string
 	if c.InPart {
-		where = "part=" + c.Part.String() + " off=" + hex32(c.Addr)
+		where = "part=" + c.Part.Name(c.Layout) + " off=" + hex32(c.Addr)
 	} else {
 		where = "addr=" + hex32(c.Addr)
 	}

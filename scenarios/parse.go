@@ -87,6 +87,7 @@ func Parse(name string, r io.Reader) (*Script, error) {
 type parser struct {
 	file      string
 	device    int // line of the device command, 0 before it
+	layout    partition.Layout
 	sweepOpen int // line of an open sweep-begin
 	sweeps    int
 	images    map[string]*ImageCmd
@@ -347,7 +348,7 @@ func (p *parser) device_(a *args) (Command, error) {
 	if err := a.done(0, 0); err != nil {
 		return nil, err
 	}
-	p.device = a.n
+	p.device, p.layout = a.n, c.Layout
 	return c, nil
 }
 
@@ -610,7 +611,7 @@ func (p *parser) fault(a *args) (Command, error) {
 	if len(a.pos) == 0 {
 		return nil, a.errf("needs a kind: bad-sector or bitflip")
 	}
-	c := &FaultCmd{line: line{a.n}, Kind: a.pos[0]}
+	c := &FaultCmd{line: line{a.n}, Kind: a.pos[0], Layout: p.layout}
 	if c.Kind != FaultBadSector && c.Kind != FaultBitflip {
 		return nil, a.errf("unknown fault %q (want bad-sector or bitflip)", c.Kind)
 	}

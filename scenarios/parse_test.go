@@ -249,3 +249,20 @@ func TestParseTooLong(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestFaultPartName: a fault names partition 0x21 as the device's table
+// does, whichever name the script used.
+func TestFaultPartName(t *testing.T) {
+	for _, tc := range []struct{ layout, part, want string }{
+		{"ab", "fota", "fault bitflip part=imageB off=0x10 bit=3"},
+		{"ab", "imageB", "fault bitflip part=imageB off=0x10 bit=3"},
+		{"compress", "imageB", "fault bitflip part=fota off=0x10 bit=3"},
+		{"hilink", "0x21", "fault bitflip part=fota off=0x10 bit=3"},
+		{"ab", "imageA", "fault bitflip part=imageA off=0x10 bit=3"},
+	} {
+		s := parseString(t, "device layout="+tc.layout+"\nfault bitflip part="+tc.part+" off=0x10 bit=3\n")
+		if got := s.Commands[1].String(); got != tc.want {
+			t.Errorf("%s, part=%s: %q, want %q", tc.layout, tc.part, got, tc.want)
+		}
+	}
+}
