@@ -325,7 +325,7 @@ func TestPowerOnKeepsArmedCut(t *testing.T) {
 	}
 	d.PowerOn()
 	flashtest.MustProgram(t, d, 0, []byte{0}) // the cut fired once: disarmed
-	d.CutAt(0, flash.Tear{}) // below OpCount: never fires
+	d.CutAt(0, flash.Tear{})                  // below OpCount: never fires
 	flashtest.MustProgram(t, d, 0, []byte{0})
 	if d.Off() {
 		t.Error("stale cut fired")
