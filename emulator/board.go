@@ -46,6 +46,10 @@ func (d *Device) upgOptions(p Program) upg.Options {
 		},
 		FlagWrite: func(field string, value []byte) {
 			d.emit(KindFlag, fmt.Sprintf("%s <- % x", field, value))
+			// Label the flag write's flash operations with the field, then
+			// go back to the phase it interrupted (guarded.Program).
+			d.phaseAfterFlag = d.Flash.Phase()
+			d.Flash.SetPhase("flag " + field)
 		},
 		CPU: d.cpuWork,
 	}
@@ -71,7 +75,11 @@ func (g guarded) ReadAt(p []byte, off int64) (int, error) {
 
 func (g guarded) Program(addr uint32, data []byte) error {
 	err := g.d.Flash.Program(addr, data)
-	g.check()
+	g.check() // a cut stops the program here, the op still labelled
+	if p := g.d.phaseAfterFlag; p != "" {
+		g.d.phaseAfterFlag = ""
+		g.d.Flash.SetPhase(p)
+	}
 	return err
 }
 

@@ -121,6 +121,9 @@ type Device struct {
 
 	names      map[[32]byte]string // known image hashes → names, for the trace
 	userVerify map[Program]upg.UserVerifyFunc
+	// phaseAfterFlag is the phase a flag-area write interrupted; the flash
+	// phase label is "flag FIELD" for that write's operations only.
+	phaseAfterFlag string
 	trace      []Event
 	log        *zap.Logger
 
@@ -303,6 +306,7 @@ func (d *Device) Reset() State {
 
 // powerLost moves the device to Off after a cut stopped a program.
 func (d *Device) powerLost() {
+	d.phaseAfterFlag = ""
 	d.state = Off
 	d.app = nil
 	d.appName = ""

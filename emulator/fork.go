@@ -32,7 +32,7 @@ type Checkpoint struct {
 
 // volatileFields are the Device fields a power cut clears; Checkpoint and
 // Resume reset them as powerLost does. Every other field survives.
-var volatileFields = []string{"regs", "state", "app", "appName", "why", "trace", "region", "fellBack"}
+var volatileFields = []string{"regs", "state", "app", "appName", "why", "trace", "region", "fellBack", "phaseAfterFlag"}
 
 // Checkpoint captures d's lasting state now. Taken in a flash hook, it is
 // the state just before that operation. It costs a struct copy and two
@@ -41,7 +41,7 @@ func (d *Device) Checkpoint() *Checkpoint {
 	c := &Checkpoint{d: *d}
 	c.d.Flash, c.d.Efuse = nil, nil
 	c.d.regs, c.d.state, c.d.app, c.d.appName, c.d.why, c.d.trace = nil, Off, nil, "", "", nil
-	c.d.region, c.d.fellBack = upg.Region(0), false
+	c.d.region, c.d.fellBack, c.d.phaseAfterFlag = upg.Region(0), false, ""
 	c.d.names = maps.Clone(d.names)
 	c.d.userVerify = maps.Clone(d.userVerify)
 	return c
