@@ -124,8 +124,8 @@ type Device struct {
 	// phaseAfterFlag is the phase a flag-area write interrupted; the flash
 	// phase label is "flag FIELD" for that write's operations only.
 	phaseAfterFlag string
-	trace      []Event
-	log        *zap.Logger
+	trace          []Event
+	log            *zap.Logger
 
 	// AB builds (ab.go): the region the running app booted from, and
 	// whether flashboot had to switch regions in the current settle.
