@@ -229,36 +229,22 @@ func (u *Upg) fullTask(h ImageHeader, e partition.Entry, src uint32) error {
 	if n > e.Size {
 		return ErrcodeFail
 	}
-	u.phase("erase " + e.ID.String())
-	if err := u.flash.EraseRange(e.Offset, e.Size); err != nil {
-		return flashErr(err, ErrcodeUpgFlashEraseError)
+	if err := u.eraseTarget(e); err != nil {
+		return err
 	}
-	u.phase("copy " + e.ID.String())
-	buf := make([]byte, chunkLen)
-	for done := uint32(0); done < n; {
-		c := min(chunkLen, n-done)
-		if _, err := u.flash.ReadAt(buf[:c], int64(src+done)); err != nil {
+	return u.writeImage(h, e, n, "copy", func(off uint32, buf []byte) error {
+		if _, err := u.flash.ReadAt(buf, int64(src+off)); err != nil {
 			return flashErr(err, ErrcodeFail)
 		}
-		if err := u.encryptChunk(h, done, buf[:c]); err != nil {
-			return err
-		}
-		if err := u.flash.Program(e.Offset+done, buf[:c]); err != nil {
-			return flashErr(err, ErrcodeUpgFlashWriteError)
-		}
-		done += c
-		u.kick()
-		u.advance(uint64(c))
-	}
-	return nil
+		return nil
+	})
 }
 
 // compressTask is uapi_upg_compress_image_update: erase the whole
 // partition, then decode the LZMA stream straight to flash in 4 KiB steps.
 func (u *Upg) compressTask(h ImageHeader, e partition.Entry, src uint32) error {
-	u.phase("erase " + e.ID.String())
-	if err := u.flash.EraseRange(e.Offset, e.Size); err != nil {
-		return flashErr(err, ErrcodeUpgFlashEraseError)
+	if err := u.eraseTarget(e); err != nil {
+		return err
 	}
 	if h.ImageLen < LZMAHeaderLen {
 		return ErrcodeUpgDecompressFail
@@ -267,14 +253,37 @@ func (u *Upg) compressTask(h ImageHeader, e partition.Entry, src uint32) error {
 	if err != nil {
 		return err
 	}
-	u.phase("decompress " + e.ID.String())
-	buf := make([]byte, chunkLen)
-	for done := uint32(0); done < size; {
-		c := min(chunkLen, size-done)
-		if _, err := io.ReadFull(dec, buf[:c]); err != nil {
+	return u.writeImage(h, e, size, "decompress", func(_ uint32, buf []byte) error {
+		if _, err := io.ReadFull(dec, buf); err != nil {
 			return &flashError{code: ErrcodeUpgDecompressFail, err: err}
 		}
-		u.cpu(CPUDecode, int(c))
+		u.cpu(CPUDecode, len(buf))
+		return nil
+	})
+}
+
+// eraseTarget erases the whole target partition first, as the SDK does
+// with UPG_CFG_SUPPORT_ERASE_WHOLE_IMAGE.
+func (u *Upg) eraseTarget(e partition.Entry) error {
+	u.phase("erase " + e.ID.String())
+	if err := u.flash.EraseRange(e.Offset, e.Size); err != nil {
+		return flashErr(err, ErrcodeUpgFlashEraseError)
+	}
+	return nil
+}
+
+// writeImage writes n bytes to the start of partition e in 4 KiB chunks,
+// each filled by fill (a copy from the package or the LZMA decoder's
+// output), re-encrypted when the image asks for it, programmed without
+// erase, with the watchdog kicked and progress advanced per chunk.
+func (u *Upg) writeImage(h ImageHeader, e partition.Entry, n uint32, phase string, fill func(off uint32, buf []byte) error) error {
+	u.phase(phase + " " + e.ID.String())
+	buf := make([]byte, chunkLen)
+	for done := uint32(0); done < n; {
+		c := min(chunkLen, n-done)
+		if err := fill(done, buf[:c]); err != nil {
+			return err
+		}
 		if err := u.encryptChunk(h, done, buf[:c]); err != nil {
 			return err
 		}
