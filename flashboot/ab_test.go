@@ -199,15 +199,7 @@ func TestRunABSkipsPackage(t *testing.T) {
 // device without a flash key reads garbage and fails verification: "VE"
 // and the fix counter, as in the compressed build.
 func TestRunABEncrypted(t *testing.T) {
-	l1, l2, iv := [16]byte{0x11}, [16]byte{0x22}, [16]byte{0x33}
-	plain, err := image.Build(image.BuildOptions{Kind: image.KindApp, Code: image.SyntheticCode(image.Ident{Kind: image.KindApp, Version: "e"}, 8192),
-		Encrypted: true, ProtectionKeyL1: l1, ProtectionKeyL2: l2, IV: iv})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := [upg.FlashKeyLen]byte{0xC0, 0xFF, 0xEE}
-	stored := bytes.Clone(plain)
-	upg.CryptAt(upg.FlashKey(key, l1, l2), iv, 0, stored[upg.EncryptOffset:])
+	plain, stored, key := encryptedApp(t, [16]byte{0x33})
 	for _, tc := range []struct {
 		name    string
 		key     bool

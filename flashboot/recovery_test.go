@@ -251,15 +251,7 @@ func TestBurnAppVersion(t *testing.T) {
 }
 
 func TestEncryptedAppBoots(t *testing.T) {
-	l1, l2, iv := [16]byte{0x11}, [16]byte{0x22}, [16]byte{0xFF}
-	plain, err := image.Build(image.BuildOptions{Kind: image.KindApp, Code: image.SyntheticCode(image.Ident{Kind: image.KindApp, Version: "e"}, 8192),
-		Encrypted: true, ProtectionKeyL1: l1, ProtectionKeyL2: l2, IV: iv})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := [upg.FlashKeyLen]byte{0xC0, 0xFF, 0xEE}
-	stored := bytes.Clone(plain)
-	upg.CryptAt(upg.FlashKey(key, l1, l2), iv, 0, stored[upg.EncryptOffset:])
+	plain, stored, key := encryptedApp(t, [16]byte{0xFF})
 	for _, tc := range []struct {
 		name    string
 		key     bool
@@ -302,4 +294,21 @@ func TestBootUART(t *testing.T) {
 	if d := cmp.Diff([]string{"No need to upgrade...", "flash_encrypt disable."}, b.uart); d != "" {
 		t.Errorf("UART (-want +got):\n%s", d)
 	}
+}
+
+// encryptedApp builds an app image marked encrypted with the given IV and
+// returns it plain, as the flash stores it under key (AES-CTR from
+// EncryptOffset, the re-encryption model), and key.
+func encryptedApp(t *testing.T, iv [16]byte) (plain, stored []byte, key [upg.FlashKeyLen]byte) {
+	t.Helper()
+	l1, l2 := [16]byte{0x11}, [16]byte{0x22}
+	plain, err := image.Build(image.BuildOptions{Kind: image.KindApp, Code: image.SyntheticCode(image.Ident{Kind: image.KindApp, Version: "e"}, 8192),
+		Encrypted: true, ProtectionKeyL1: l1, ProtectionKeyL2: l2, IV: iv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key = [upg.FlashKeyLen]byte{0xC0, 0xFF, 0xEE}
+	stored = bytes.Clone(plain)
+	upg.CryptAt(upg.FlashKey(key, l1, l2), iv, 0, stored[upg.EncryptOffset:])
+	return plain, stored, key
 }
