@@ -261,14 +261,17 @@ func (c *CutCmd) String() string {
 
 // Fault kinds.
 const (
-	FaultBadSector = "bad-sector"
-	FaultBitflip   = "bitflip"
+	FaultBadSector   = "bad-sector"
+	FaultBitflip     = "bitflip"
+	FaultProgramFail = "program-fail"
 )
 
-// FaultCmd is `fault bad-sector addr=A | part=P [off=O]` or
-// `fault bitflip addr=A | part=P [off=O] [bit=B]`. The address is absolute
-// (addr=) or an offset into a partition (part=, resolved through the
-// device's partition table when the command runs).
+// FaultCmd is `fault bad-sector addr=A | part=P [off=O]`,
+// `fault bitflip addr=A | part=P [off=O] [bit=B]` or
+// `fault program-fail op=N`. The address is absolute (addr=) or an offset
+// into a partition (part=, resolved through the device's partition table
+// when the command runs). A program failure has no address: Op counts
+// flash operations from here as cut op=N does (1 is the next one).
 type FaultCmd struct {
 	line
 	Kind   string
@@ -276,12 +279,16 @@ type FaultCmd struct {
 	Part   partition.ID
 	InPart bool
 	Bit    uint
+	Op     uint64 // program-fail: the operation, counted from here (≥ 1)
 	// Layout is the device's (from the device command): String names
 	// Part as that layout's table does (0x21 is imageB in the AB table).
 	Layout partition.Layout
 }
 
 func (c *FaultCmd) String() string {
+	if c.Kind == FaultProgramFail {
+		return "fault " + c.Kind + " op=" + strconv.FormatUint(c.Op, 10)
+	}
 	var where string
 	if c.InPart {
 		where = "part=" + c.Part.Name(c.Layout) + " off=" + hex32(c.Addr)

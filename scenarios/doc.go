@@ -28,6 +28,7 @@
 //	cut op=N [tear=before|after|prefix:K|bits|bits:SEED]
 //	fault bad-sector addr=A | part=P [off=O]
 //	fault bitflip addr=A | part=P [off=O] [bit=B]
+//	fault program-fail op=N
 //	user-verify accept | reject [code=ERRCODE_NAME] | off  [in=app|flashboot|both]
 //	nv-set [non-upgrade] [permanent] KEY=VALUE...   # the app writes NV keys (user data)
 //	sweep-begin / sweep-end
@@ -131,6 +132,19 @@
 // bitflip flips one bit now (not a flash operation). part=P [off=O]
 // addresses are resolved through the partition table on the flash.
 //
+// fault program-fail op=N makes the N-th flash operation from now fail,
+// counted as cut op=N counts (1 is the next), if it is a page program:
+// the chip refuses it and changes nothing (flash.Device.FailProgramAt), and
+// the SDK sees ERRCODE_UPG_FLASH_WRITE_ERROR — in flashboot, a returned
+// error that consumes one of the image's attempts. The rule is that
+// operation and no other: if it is a sector erase, the erase is done and
+// nothing fails (the failure does not move on to a later program). Pick N
+// from a trace (ws63emu run --trace gives each operation's number) or a
+// sweep's point list (its kind). Like a cut, the failure is armed at an
+// absolute operation number, whatever happens before it: after a power
+// cut the counter goes on, and the operation with that number fails
+// wherever it comes. The trace notes the number it was armed at.
+//
 // ab-upgrade is the guide's AB example run by the app of an AB device
 // (layout=ab builds flashboot and the app for the AB scheme): upg_ab_start
 // erases the upgrade region, the image NAME (an app) is written with
@@ -209,10 +223,23 @@
 // with the runner's old and new apps, "off" if the device is off then),
 // the boots from the cut to the end, and a flash digest: the SHA-256 of
 // the 1024 sector SHA-256s (FlashDigest; a two-level hash lets the sweep
-// reuse the hashes of unchanged sectors). Inside the sweep block, cut,
-// burn and fault bad-sector are refused (place faults before
-// sweep-begin); declarations there are skipped with the other commands
-// after a cut.
+// reuse the hashes of unchanged sectors). Inside the sweep block, cut
+// and burn are refused; declarations there are skipped with the other
+// commands after a cut.
+//
+// Faults are device state a point carries as a plain run would. A fault
+// set before sweep-begin reaches every point; one set inside the block
+// (fault lines are allowed there) reaches exactly the points cut after
+// its line — a point cut before it never ran it, as in Replay. A bit flip
+// changes the contents, so the snapshots carry it. Bad sectors and armed
+// program failures are settings of the flash, which snapshots do not
+// hold (flash.Device.Restore keeps a device's own): the runner keeps the
+// list the script has set, and a point sets on its flash exactly those
+// the script had set when the cut operation was issued, before tearing
+// it (a fault refuses a torn operation too), clearing whatever an earlier
+// point on the same worker left. A double cut's second point sets those
+// of the recovery at its operation. TestSweepFaults and the library's
+// bad-sector.scn check points against plain replays.
 //
 // Points are numbered op-major: index = step·len(tears) + model, step the
 // operation's position among those taken (every --stride-th). Workers

@@ -609,11 +609,22 @@ func (p *parser) cut(a *args) (Command, error) {
 
 func (p *parser) fault(a *args) (Command, error) {
 	if len(a.pos) == 0 {
-		return nil, a.errf("needs a kind: bad-sector or bitflip")
+		return nil, a.errf("needs a kind: bad-sector, bitflip or program-fail")
 	}
 	c := &FaultCmd{line: line{a.n}, Kind: a.pos[0], Layout: p.layout}
-	if c.Kind != FaultBadSector && c.Kind != FaultBitflip {
-		return nil, a.errf("unknown fault %q (want bad-sector or bitflip)", c.Kind)
+	switch c.Kind {
+	case FaultBadSector, FaultBitflip:
+	case FaultProgramFail:
+		v, err := a.required("op")
+		if err != nil {
+			return nil, err
+		}
+		if c.Op, err = strconv.ParseUint(v, 0, 64); err != nil || c.Op == 0 {
+			return nil, a.errf("op=%q: want a flash operation number ≥ 1 (1 is the next operation)", v)
+		}
+		return c, a.done(1, 1)
+	default:
+		return nil, a.errf("unknown fault %q (want bad-sector, bitflip or program-fail)", c.Kind)
 	}
 	addr, hasAddr, err := a.uint("addr", 32, 0)
 	if err != nil {

@@ -44,6 +44,7 @@ cut op=0x10
 reset
 fault bad-sector part=imageA off=0x1000
 fault bitflip addr=0x3c0000 bit=7
+fault program-fail op=0x10
 sweep-begin
 sweep-end
 expect running app-v1|none
@@ -77,6 +78,7 @@ expect state off
 		"reset",
 		"fault bad-sector part=imageA off=0x1000",
 		"fault bitflip addr=0x3c0000 bit=7",
+		"fault program-fail op=16",
 		"sweep-begin",
 		"sweep-end",
 		"expect running app-v1|none",
@@ -201,6 +203,9 @@ func TestParseErrors(t *testing.T) {
 		{"fault bad part", dev + "fault bad-sector part=attic\n", 2, `part="attic"`},
 		{"fault bit", dev + "fault bitflip addr=0 bit=8\n", 2, `bit=8: want 0..7`},
 		{"fault bit on bad-sector", dev + "fault bad-sector addr=0 bit=1\n", 2, `unknown key "bit"`},
+		{"program-fail no op", dev + "fault program-fail\n", 2, `op= is required`},
+		{"program-fail op 0", dev + "fault program-fail op=0\n", 2, `op="0": want a flash operation number ≥ 1`},
+		{"program-fail addr", dev + "fault program-fail op=1 addr=0\n", 2, `unknown key "addr"`},
 		{"user-verify", dev + "user-verify maybe\n", 2, `needs accept, reject or off`},
 		{"user-verify code", dev + "user-verify reject code=ERRCODE_SUCC\n", 2, `code="ERRCODE_SUCC"`},
 		{"user-verify accept code", dev + "user-verify accept code=ERRCODE_FAIL\n", 2, `unknown key "code"`},

@@ -118,7 +118,34 @@ type Runner struct {
 	lastCut  bool
 
 	userVerify *UserVerifyCmd
-	rep        Report
+	// faults are the flash faults set so far (fault bad-sector,
+	// program-fail). They are the flash's settings, not its contents, so
+	// a snapshot does not carry them: a sweep point gets them from here.
+	faults flashFaults
+	rep    Report
+}
+
+// flashFaults are the flash faults a script set: sectors marked bad and
+// program failures armed, at absolute operation numbers.
+type flashFaults struct {
+	bad      []uint32 // an address in each sector marked bad
+	progFail []uint64 // operation numbers (flash.Device.FailProgramAt)
+}
+
+func (ff flashFaults) clone() flashFaults {
+	return flashFaults{bad: slices.Clone(ff.bad), progFail: slices.Clone(ff.progFail)}
+}
+
+// apply makes f's faults exactly ff: it clears f's faults (and an armed
+// cut) first, then marks ff's.
+func (ff flashFaults) apply(f *flash.Device) {
+	f.ClearFaults()
+	for _, a := range ff.bad {
+		f.SetBadSector(a, true)
+	}
+	for _, n := range ff.progFail {
+		f.FailProgramAt(n)
+	}
 }
 
 // NewRunner prepares a run of s.
@@ -739,6 +766,15 @@ func (r *Runner) requestUpgrade(c *RequestUpgradeCmd) error {
 }
 
 func (r *Runner) fault(c *FaultCmd) error {
+	if c.Kind == FaultProgramFail {
+		// Counted as cut op=N counts: the N-th operation from now. It
+		// fails only if it is a program (flash.Device.FailProgramAt).
+		at := r.dev.Flash.OpCount() + c.Op - 1
+		r.dev.Flash.FailProgramAt(at)
+		r.faults.progFail = append(r.faults.progFail, at)
+		r.dev.Note(fmt.Sprintf("scenario: program failure armed at flash op #%d (if it is a program)", at))
+		return nil
+	}
 	addr := c.Addr
 	if c.InPart {
 		t, err := partition.ParseFlash(r.dev.Flash.Snapshot())
@@ -757,6 +793,7 @@ func (r *Runner) fault(c *FaultCmd) error {
 	switch c.Kind {
 	case FaultBadSector:
 		r.dev.Flash.SetBadSector(addr, true)
+		r.faults.bad = append(r.faults.bad, addr)
 	case FaultBitflip:
 		if err := r.dev.Flash.FlipBit(addr, c.Bit); err != nil {
 			return r.fail(c, "fault", err)

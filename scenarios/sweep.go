@@ -304,7 +304,6 @@ type recording struct {
 	cuts    []cutRec
 	segs    []segment
 	efuse   []*efuse.Bank
-	bad     []uint32 // bad sector addresses at sweep-begin
 	timing  flash.Timing
 	ref     Reference
 	digests *digester
@@ -330,15 +329,11 @@ func sweepBlock(s *Script) (begin, end int, err error) {
 	}
 	for _, c := range s.Commands[begin+1 : end] {
 		bad := ""
-		switch c := c.(type) {
+		switch c.(type) {
 		case *BurnCmd:
 			bad = "burn (factory burning is not part of the device's flow)"
 		case *CutCmd:
 			bad = "cut (the sweep places the cuts)"
-		case *FaultCmd:
-			if c.Kind == FaultBadSector {
-				bad = "fault bad-sector (put it before sweep-begin)"
-			}
 		}
 		if bad != "" {
 			return 0, 0, &CommandError{File: s.File, Line: c.LineNo(), Cmd: "sweep", Err: fmt.Errorf("%w: %s inside the sweep block", ErrSweepBlock, bad)}
@@ -371,11 +366,6 @@ func record(s *Script, o SweepOptions) (*recording, error) {
 	d := r.dev
 	f := d.Flash
 	rec.seed, rec.timing = r.seed, f.Timing()
-	for a := uint32(0); a < flash.Size; a += flash.SectorSize {
-		if f.BadSector(a) {
-			rec.bad = append(rec.bad, a)
-		}
-	}
 	rec.efuse = []*efuse.Bank{d.Efuse.Clone()}
 	startSnap := f.Snapshot()
 	bootsBegin := d.Boots()
@@ -440,6 +430,7 @@ func (r *Runner) fork() *Runner {
 	c.images = maps.Clone(r.images)
 	c.packages = maps.Clone(r.packages)
 	c.byHash = maps.Clone(r.byHash)
+	c.faults = r.faults.clone()
 	c.rep.Expectations = slices.Clone(r.rep.Expectations)
 	c.rep.Trace = nil
 	return &c
@@ -491,18 +482,22 @@ type worker struct {
 func (rec *recording) newWorker() *worker {
 	f := flash.New()
 	f.SetTiming(rec.timing)
-	for _, a := range rec.bad {
-		f.SetBadSector(a, true)
-	}
 	return &worker{f: f}
 }
 
 // start puts a fresh device in the state cut c with tear t leaves, and
 // returns a runner ready to continue the script on it.
+//
+// The flash faults are those the script had set when the cut operation
+// was issued (the segment's; fault commands issue no operation): they are
+// set before the torn operation, which a fault refuses as it would in a
+// plain run. Setting them afresh also drops whatever an earlier point on
+// this worker left armed (a fault or cut after sweep-end).
 func (rec *recording) start(w *worker, c *cutRec, t flash.Tear) *Runner {
-	w.f.Restore(c.before)
-	w.f.ApplyTorn(c.op, t)
 	seg := &rec.segs[c.seg]
+	w.f.Restore(c.before)
+	seg.state.faults.apply(w.f)
+	w.f.ApplyTorn(c.op, t)
 	d := c.dev.Resume(w.f, rec.efuse[c.efuse].Clone())
 	r := seg.state.fork()
 	r.dev = d

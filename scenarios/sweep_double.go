@@ -40,6 +40,7 @@ type secondCut struct {
 	before *flash.Snapshot
 	dev    *emulator.Checkpoint
 	ef     *efuse.Bank
+	faults flashFaults // the flash faults set when op was issued
 	line   int
 }
 
@@ -78,7 +79,7 @@ func (rec *recording) runDouble(w *worker, o *SweepOptions, p pointSpec, first P
 	f.SetHook(func(op flash.Op) {
 		if _, ok := slices.BinarySearch(ops, op.Index); ok {
 			op.Data = slices.Clone(op.Data)
-			cuts = append(cuts, secondCut{op: op, before: f.Snapshot(), dev: d.Checkpoint(), ef: d.Efuse.Clone(), line: line})
+			cuts = append(cuts, secondCut{op: op, before: f.Snapshot(), dev: d.Checkpoint(), ef: d.Efuse.Clone(), faults: r.faults.clone(), line: line})
 		}
 	})
 	r.resumeEach(rec.end+1, func(c Command) { line = c.LineNo() })
@@ -89,8 +90,10 @@ func (rec *recording) runDouble(w *worker, o *SweepOptions, p pointSpec, first P
 	for _, sc := range cuts {
 		t2 := o.Tears[p.model].tear(sc.op, rec.seed)
 		w2.f.Restore(sc.before)
+		sc.faults.apply(w2.f)
 		w2.f.ApplyTorn(sc.op, t2)
 		r2 := r0.fork()
+		r2.faults = sc.faults.clone()
 		r2.dev = sc.dev.Resume(w2.f, sc.ef.Clone())
 		err := r2.resume(rec.end + 1)
 		res := DoubleResult{First: first.Index, Op: sc.op.Index, Phase: sc.op.Phase, Kind: sc.op.Kind.String(),

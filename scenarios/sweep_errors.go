@@ -13,9 +13,9 @@ var (
 	// block, or its block issues no flash operation: nothing to sweep.
 	ErrNoSweep = errors.New("scenarios: nothing to sweep")
 	// ErrSweepBlock is returned (inside a *CommandError when a line is to
-	// blame) when the sweep block cannot be swept: it holds cut, burn or
-	// fault bad-sector, or the reference run fails or loses power in it,
-	// or the run up to sweep-begin fails.
+	// blame) when the sweep block cannot be swept: it holds cut or burn,
+	// or the reference run fails or loses power in it, or the run up to
+	// sweep-begin fails.
 	ErrSweepBlock = errors.New("scenarios: cannot sweep this block")
 	// ErrToken is returned when a reproduction token does not parse.
 	ErrToken = errors.New("scenarios: bad reproduction token")

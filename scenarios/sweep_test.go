@@ -191,13 +191,21 @@ func TestDoubleMatchesReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	n := compareDoubles(t, s, rep, 3)
+	t.Logf("%d double cuts, %d replayed; verdicts of the doubles: %v", len(rep.Doubles), n, rep.Doubles[0].Verdict)
+}
+
+// compareDoubles replays every k-th double cut of rep, and the last, with
+// ReplayDouble and requires the sweep's result; it returns how many.
+func compareDoubles(t *testing.T, s *Script, rep *SweepReport, k int) int {
+	t.Helper()
 	if len(rep.Doubles) == 0 {
 		t.Fatal("no double cuts")
 	}
 	n := 0
 	for i, d := range rep.Doubles {
-		if i%3 != 0 && i != len(rep.Doubles)-1 {
-			continue // a sample: every third, and the last
+		if i%k != 0 && i != len(rep.Doubles)-1 {
+			continue // a sample: every k-th, and the last
 		}
 		n++
 		tok, err := ParseToken(d.Token)
@@ -213,7 +221,7 @@ func TestDoubleMatchesReplay(t *testing.T) {
 			t.Errorf("double cut %s:\nsweep  %+v\nreplay %+v", d.Token, d, got)
 		}
 	}
-	t.Logf("%d double cuts, %d replayed; verdicts of the doubles: %v", len(rep.Doubles), n, rep.Doubles[0].Verdict)
+	return n
 }
 
 func TestVerifyDeterminism(t *testing.T) {
@@ -231,4 +239,97 @@ func TestVerifyDeterminism(t *testing.T) {
 	if !strings.Contains(b.String(), "determinism: 3 points run twice, 2 replayed plainly: ok") {
 		t.Errorf("summary:\n%s", b.String())
 	}
+}
+
+// faultSweep is smallSweep's devices with the package stored and the
+// upgrade requested before the sweep block; %s is what comes between
+// request-upgrade and sweep-end.
+const faultSweep = `# fault sweep
+device layout=compress seed=3
+image app-v1 kind=app version=1 size=16K
+image app-v2 kind=app version=2 size=16K
+image fb-v1 kind=flashboot version=1 size=8K
+image fb-v2 kind=flashboot version=2 size=8K
+package up images=app-v2,fb-v2
+burn fb-v1 app-v1
+power-on
+store up
+%s
+sweep-end
+expect verdict upgraded|kept-old|retries-exhausted
+`
+
+// TestSweepFaults: flash faults are device state that a point carries as
+// a plain run would — those set before sweep-begin reach every point, and
+// one set inside the block reaches exactly the points cut after its line.
+// Points of each script are checked against plain replays (compareSample),
+// and the verdicts on either side of an in-block fault are checked too.
+func TestSweepFaults(t *testing.T) {
+	t.Run("program-fail before sweep-begin", func(t *testing.T) {
+		// Flash op #1432 is a page program of flashboot's decompression in
+		// the reference run (its failure costs the app image one attempt);
+		// in the recovery from an early cut it is again such a program,
+		// from a later cut an erase, which the failure leaves alone.
+		s := parseSweep(t, fmt.Sprintf(faultSweep, "request-upgrade reset=false\nfault program-fail op=600\nsweep-begin\nreset"))
+		compareSample(t, s, 12)
+		rep, err := Sweep(s, SweepOptions{Stride: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.Passed() || rep.Reference.Verdict != "upgraded" || rep.Reference.Boots != 3 {
+			t.Fatalf("reference %+v, passed %v: want upgraded in 3 boots (one attempt failed)", rep.Reference, rep.Passed())
+		}
+		// The cut at the first operation of the block (torn before) leaves
+		// the flash as it was: the recovery is the reference run again,
+		// failure included.
+		if p := rep.Points[0]; p.Boots != rep.Reference.Boots || p.FlashDigest != rep.Reference.FlashDigest {
+			t.Errorf("point 0: %d boots, flash %.12s; the reference: %d boots, flash %.12s", p.Boots, p.FlashDigest, rep.Reference.Boots, rep.Reference.FlashDigest)
+		}
+	})
+	t.Run("bad-sector inside the block", func(t *testing.T) {
+		s := parseSweep(t, fmt.Sprintf(faultSweep, "sweep-begin\nrequest-upgrade reset=false\nfault bad-sector part=imageA off=0\nreset"))
+		compareSample(t, s, 12)
+		tears, _ := ParseTearModels("before,after,prefix,bits")
+		rep, err := Sweep(s, SweepOptions{Tears: tears, Double: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareDoubles(t, s, rep, 5) // the second cuts carry the faults too
+		if rep.Reference.Verdict != "retries-exhausted" {
+			t.Fatalf("reference %+v: want retries-exhausted", rep.Reference)
+		}
+		var requestLine, faultLine, resetLine int
+		for _, c := range s.Commands {
+			switch c.(type) {
+			case *RequestUpgradeCmd:
+				requestLine = c.LineNo()
+			case *FaultCmd:
+				faultLine = c.LineNo()
+			case *ResetCmd:
+				resetLine = c.LineNo()
+			}
+		}
+		if !(requestLine < faultLine && faultLine < resetLine) {
+			t.Fatalf("lines: request %d, fault %d, reset %d", requestLine, faultLine, resetLine)
+		}
+		before, after := map[string]int{}, map[string]int{}
+		for _, p := range rep.Points {
+			switch p.Line {
+			case requestLine:
+				before[p.Verdict]++
+			case resetLine:
+				after[p.Verdict]++
+			default:
+				t.Fatalf("point %d on line %d", p.Index, p.Line)
+			}
+		}
+		// Cut inside request-upgrade, the device never reaches the fault:
+		// a complete request upgrades it. Cut after, it sees the bad sector.
+		if before["retries-exhausted"] != 0 || before["upgraded"] == 0 {
+			t.Errorf("points cut before the fault's line: %v; want some upgraded, none retries-exhausted", before)
+		}
+		if after["upgraded"] != 0 || after["retries-exhausted"] == 0 {
+			t.Errorf("points cut after the fault's line: %v; want no upgraded", after)
+		}
+	})
 }
