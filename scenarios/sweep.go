@@ -600,26 +600,36 @@ func Sweep(s *Script, o SweepOptions) (*SweepReport, error) {
 
 // runAll runs specs on o.Jobs workers; out[i] gets specs[i]'s result.
 func (rec *recording) runAll(o *SweepOptions, specs []pointSpec, out []PointResult) {
-	var next, done atomic.Int64
+	var done atomic.Int64
 	var mu sync.Mutex
 	step := max(len(specs)/200, 1)
+	rec.parallel(o.Jobs, len(specs), func(w *worker, i int) {
+		out[i] = rec.run(w, o, specs[i])
+		if n := int(done.Add(1)); o.Progress != nil && (n%step == 0 || n == len(specs)) {
+			mu.Lock()
+			o.Progress(n, len(specs))
+			mu.Unlock()
+		}
+	})
+}
+
+// parallel calls fn(w, i) for every i in [0, n) on up to jobs goroutines,
+// each with its own worker; workers pull indices in order, and fn stores
+// its result by index, so the outcome does not depend on jobs.
+func (rec *recording) parallel(jobs, n int, fn func(w *worker, i int)) {
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(o.Jobs, max(len(specs), 1)) {
+	for range min(jobs, max(n, 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			w := rec.newWorker()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(specs) {
+				if i >= n {
 					return
 				}
-				out[i] = rec.run(w, o, specs[i])
-				if n := int(done.Add(1)); o.Progress != nil && (n%step == 0 || n == len(specs)) {
-					mu.Lock()
-					o.Progress(n, len(specs))
-					mu.Unlock()
-				}
+				fn(w, i)
 			}
 		}()
 	}

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"sync"
-	"sync/atomic"
 
 	"github.com/ws63emu/ws63emu/efuse"
 	"github.com/ws63emu/ws63emu/emulator"
@@ -148,23 +146,9 @@ func (r *Runner) resumeUntil(from int, at func(Command), stop func() bool) error
 // workers; the result is in spec order, each point's in operation order.
 func (rec *recording) runDoubles(o *SweepOptions, specs []pointSpec, firsts []PointResult) []DoubleResult {
 	per := make([][]DoubleResult, len(specs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(o.Jobs, max(len(specs), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w := rec.newWorker()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(specs) {
-					return
-				}
-				per[i] = rec.runDouble(w, o, specs[i], firsts[i])
-			}
-		}()
-	}
-	wg.Wait()
+	rec.parallel(o.Jobs, len(specs), func(w *worker, i int) {
+		per[i] = rec.runDouble(w, o, specs[i], firsts[i])
+	})
 	var out []DoubleResult
 	for _, d := range per {
 		out = append(out, d...)
