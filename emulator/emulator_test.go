@@ -84,6 +84,9 @@ func TestUpgradeEndToEnd(t *testing.T) {
 			t.Log(e)
 		}
 	}
+	if err := d.Check(); err != nil {
+		t.Fatal(err)
+	}
 	if v := d.Verdict("app-v1", "app-v2"); v != Upgraded {
 		t.Fatalf("verdict %s, running %q (%s)", v, d.Running(), d.Why())
 	}

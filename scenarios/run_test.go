@@ -58,9 +58,13 @@ func TestScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep, err := Run(s, Options{})
+			r := NewRunner(s, Options{})
+			rep, err := r.Run()
 			if err != nil {
 				t.Fatalf("run: %v\n%s", err, golden(rep))
+			}
+			if err := r.Device().Check(); err != nil {
+				t.Errorf("device invariants after the run: %v", err)
 			}
 			if !rep.Passed || len(rep.Expectations) == 0 {
 				t.Fatalf("passed=%v with %d expectations", rep.Passed, len(rep.Expectations))
