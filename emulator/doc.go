@@ -61,4 +61,12 @@
 // Every boot, phase, flag-area write, UART line (progress included), fault
 // and verdict is an Event with its simulated time, boot number and flash
 // operation counter; events also go to the injected zap logger at Debug.
+//
+// # Inspection and invariants
+//
+// Inspect decodes a whole flash image for `ws63emu flash inspect`: the
+// partition table, every image with its version, the stored package, the
+// flag area, the AB config page and the NV store, with warnings such as a
+// backup flashboot older than the primary. Check verifies a device's
+// invariants; the tests run it after every scenario.
 package emulator
