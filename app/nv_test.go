@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -31,8 +32,8 @@ func (b *testBoard) UpgOptions() upg.Options {
 	return upg.Options{Hooks: upg.Hooks{FlagWrite: b.flagWrite}}
 }
 func (b *testBoard) flagWrite(field string, v []byte) {
-	if field == "nv_flag" {
-		b.flags = append(b.flags, string(v))
+	if strings.HasPrefix(field, "nv_flag") { // the SDK writes only the bytes it changes
+		b.flags = append(b.flags, field+"="+string(v))
 	}
 }
 
@@ -129,7 +130,7 @@ func TestNVTaskUpgrades(t *testing.T) {
 		t.Fatalf("NV task: %+v", a.NV)
 	}
 	// flashboot left 0F FF FF; the app finishes it.
-	if diff := cmp.Diff([]string{"\x00\x00\x00"}, fx.b.flags); diff != "" {
+	if diff := cmp.Diff([]string{"nv_flag=\x00\x00\x00"}, fx.b.flags); diff != "" {
 		t.Errorf("nv_flag writes (-want +got):\n%q", diff)
 	}
 	k := fx.keys(t)
@@ -176,7 +177,9 @@ func TestNVTaskHashFailure(t *testing.T) {
 			t.Errorf("start-up %d: error %v, want ERRCODE_FAIL", i+1, a.NV.Err)
 		}
 	}
-	wantFlags := []string{"\x00\xff\xff", "\x00\x0f\xff", "\x00\x00\xff", "\x00\x00\x0f", "\x00\x00\x00"}
+	// Attempt 1 was marked STARTED by flashboot: fail it, then start and
+	// fail the second and the third.
+	wantFlags := []string{"nv_flag=\x00", "nv_flag[1]=\x0f", "nv_flag[1]=\x00", "nv_flag[2]=\x0f", "nv_flag[2]=\x00"}
 	if diff := cmp.Diff(wantFlags, fx.b.flags); diff != "" {
 		t.Errorf("nv_flag writes (-want +got):\n%q", diff)
 	}
@@ -206,7 +209,7 @@ func TestNVTaskResumesAfterCut(t *testing.T) {
 	if a.NV.Outcome != NVUpgraded || a.NV.Status != upg.ImageStarted {
 		t.Fatalf("resumed NV task: %+v", a.NV)
 	}
-	if diff := cmp.Diff([]string{"\x00\x00\x00"}, fx.b.flags); diff != "" {
+	if diff := cmp.Diff([]string{"nv_flag=\x00\x00\x00"}, fx.b.flags); diff != "" {
 		t.Errorf("nv_flag writes (-want +got):\n%q (no attempt consumed)", diff)
 	}
 	if k := fx.keys(t); k[0x7001] != "home-ssid" || k[nv.SyntheticVersionKey] != "nv-2.0.0" {

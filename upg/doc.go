@@ -63,6 +63,21 @@
 // The device side (storage API, flag area, upgrade engine) lives in
 // storage.go, flag.go and engine.go.
 //
+// # Flag-area writes, where the SDK source says more than the spec
+//
+// Checked against upg_process.c and upg_common.c (the spec's text is
+// shorter): a retry transition programs only the bytes it changes (one
+// byte for STARTED and RETRY, the first unconsumed byte onwards for
+// FINISHED); the NV entry's four words are one 16-byte write;
+// upg_set_complete_flag writes update_result before complete_flag, so a
+// cut between them leaves the upgrade pending, and writes the 0xFFFF
+// "half" value only once; the RETRY_ALL_FAILED check fires whenever the
+// third retry byte changes, so an image that succeeds on its third attempt
+// also ends the upgrade with RETRY_ALL_FAILED (later images are not
+// applied), and the returned code is the task's code ORed with
+// ERRCODE_UPG_RETRY_ALL_FAIL; progress starts from 0 %, so the callback
+// never reports 0 %.
+//
 // # AB scheme
 //
 // ab.go is upg_ab.c (CONFIG_MIDDLEWARE_SUPPORT_UPG_AB, spec §5, the

@@ -98,7 +98,7 @@ func (u *Upg) startChecks(f *Flag, r io.ReaderAt, size int64) (p *Package, ret e
 		}
 		fwi++
 	}
-	u.progTotal, u.progDone, u.progLast = total, done, ^uint32(0)
+	u.progTotal, u.progDone, u.progLast = total, done, 0 // the SDK's last percent starts at 0
 	n := len(p.Nodes)
 	if !(fw == n || fw == n-1) || fw > MaxImages {
 		return p, ErrcodeUpgWrongImageNum, false
@@ -140,11 +140,8 @@ func (u *Upg) processImages(f *Flag, p *Package, r io.ReaderAt, size int64) erro
 			continue
 		}
 		off := uint32(flagOffFirmwareFlag + 3*fwi)
-		if t, ok := retryStart(f.FirmwareFlag[fwi]); ok {
-			if err := u.writeFlag(off, t[:]); err != nil {
-				return err
-			}
-			f.FirmwareFlag[fwi] = t
+		if _, err := u.setRetry(off, &f.FirmwareFlag[fwi], switchStarted); err != nil {
+			return err
 		}
 		u.phase("image " + ImageName(n.ImageID))
 		err := u.verifier().VerifyImage(r, size, p, i)
@@ -152,28 +149,24 @@ func (u *Upg) processImages(f *Flag, p *Package, r io.ReaderAt, size int64) erro
 		if err == nil {
 			err = u.applyImage(h)
 		}
-		if err == nil {
-			t := retryFinish(f.FirmwareFlag[fwi])
-			if werr := u.writeFlag(off, t[:]); werr != nil {
-				return werr
-			}
-			f.FirmwareFlag[fwi] = t
-			u.kick()
-			continue
+		sw := switchFinished
+		if err != nil {
+			sw = switchRetry // consume the attempt and stop processing further images
 		}
-		// Failure: consume the attempt and stop processing further images.
-		t, last, ok := retryFail(f.FirmwareFlag[fwi])
-		if ok {
-			if werr := u.writeFlag(off, t[:]); werr != nil {
-				return werr
-			}
-			f.FirmwareFlag[fwi] = t
+		last, werr := u.setRetry(off, &f.FirmwareFlag[fwi], sw)
+		if werr != nil {
+			return werr
 		}
 		if last {
+			// The SDK's check fires on the third byte whether the attempt
+			// failed or succeeded, and ORs the code into the task's.
 			u.result = ResultRetryAllFailed
-			return ErrcodeUpgRetryAllFail
+			return Errcode(uint32(Code(err)) | uint32(ErrcodeUpgRetryAllFail))
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		u.kick()
 	}
 	return nil
 }
@@ -182,22 +175,16 @@ func (u *Upg) processImages(f *Flag, p *Package, r io.ReaderAt, size int64) erro
 // nv_flag STARTED; no NV data is touched by flashboot.
 func (u *Upg) recordNV(f *Flag, p *Package, i int) error {
 	h := p.Headers[i]
-	fields := []struct{ off, v uint32 }{
-		{flagOffNVDataOffset, h.ImageOffset},
-		{flagOffNVDataLen, align16(h.ImageLen)},
-		{flagOffNVHashOffset, p.Nodes[i].ImageAddr + 16},
-		{flagOffNVHashLen, 32},
+	// nv_data_offset, nv_data_len, nv_hash_offset, nv_hash_len: one write.
+	var rec []byte
+	for _, v := range []uint32{h.ImageOffset, align16(h.ImageLen), p.Nodes[i].ImageAddr + 16, 32} {
+		rec = append(rec, le32(v)...)
 	}
-	for _, fl := range fields {
-		if err := u.writeFlagU32(fl.off, fl.v); err != nil {
-			return err
-		}
+	if err := u.writeFlag(flagOffNVDataOffset, rec); err != nil {
+		return err
 	}
-	if t, ok := retryStart(f.NVFlag); ok {
-		if err := u.writeFlag(flagOffNVFlag, t[:]); err != nil {
-			return err
-		}
-		f.NVFlag = t
+	if _, err := u.setRetry(flagOffNVFlag, &f.NVFlag, switchStarted); err != nil {
+		return err
 	}
 	return nil
 }
@@ -313,11 +300,13 @@ func (u *Upg) advance(n uint64) {
 
 // setComplete is upg_set_complete_flag (spec §4.2 step 6).
 func (u *Upg) setComplete(f *Flag, imageNum int, ret error, direct bool) error {
+	// update_result first, then complete_flag: a cut between the two
+	// leaves the upgrade pending, and the next boot writes both again.
 	write := func(result Result) error {
-		if err := u.writeFlagU32(flagOffCompleteFlag, completeFinished); err != nil {
+		if err := u.writeFlagU32(flagOffUpdateResult, uint32(result)); err != nil {
 			return err
 		}
-		return u.writeFlagU32(flagOffUpdateResult, uint32(result))
+		return u.writeFlagU32(flagOffCompleteFlag, completeFinished)
 	}
 	if direct {
 		if f.CompleteFlag != completeFinished {
@@ -339,6 +328,9 @@ func (u *Upg) setComplete(f *Flag, imageNum int, ret error, direct bool) error {
 		}
 		return write(u.result)
 	case ret == nil:
+		if f.CompleteFlag == completeHalf {
+			return nil // already marked half done
+		}
 		return u.writeFlagU32(flagOffCompleteFlag, completeHalf)
 	case u.result == ResultRetryAllFailed:
 		return write(ResultRetryAllFailed)

@@ -201,6 +201,66 @@ func retryFail(t [3]byte) (out [3]byte, last, ok bool) {
 // following become 0x00.
 func retryFinish(t [3]byte) [3]byte { return [3]byte{} }
 
+// firstNonZero is the index of the first retry byte not yet consumed (3
+// when all are 0x00).
+func firstNonZero(t [3]byte) int {
+	for i, b := range t {
+		if b != retryConsumed {
+			return i
+		}
+	}
+	return 3
+}
+
+// Retry-byte transitions (upg_set_firmware_update_status).
+type retrySwitch int
+
+const (
+	switchStarted  retrySwitch = iota // the first non-zero byte, if 0xFF, becomes 0x0F
+	switchRetry                       // the first non-zero byte, if 0x0F, becomes 0x00
+	switchFinished                    // the first non-zero byte and all after it become 0x00
+)
+
+// setRetry applies a transition to the three retry bytes at flag offset
+// off (*t holds their current value) and programs only the bytes the SDK
+// writes: the one byte for STARTED and RETRY, the first non-zero byte and
+// those after it for FINISHED. last reports that the byte changed was the
+// third one, which the SDK takes as RETRY_ALL_FAILED, for a failure and
+// for a success alike.
+func (u *Upg) setRetry(off uint32, t *[3]byte, s retrySwitch) (last bool, err error) {
+	i := firstNonZero(*t)
+	var out [3]byte
+	var ok bool
+	switch s {
+	case switchStarted:
+		out, ok = retryStart(*t)
+	case switchRetry:
+		out, _, ok = retryFail(*t)
+	case switchFinished:
+		out, ok = retryFinish(*t), i < 3
+	}
+	if !ok {
+		return false, nil
+	}
+	end := i + 1
+	if s == switchFinished {
+		end = 3
+	}
+	if err := u.writeFlag(off+uint32(i), out[i:end]); err != nil {
+		return false, err
+	}
+	*t = out
+	return i == 2 && s != switchStarted, nil
+}
+
+// byteSuffix names a retry byte after the first ("[1]", "[2]").
+func byteSuffix(i uint32) string {
+	if i == 0 {
+		return ""
+	}
+	return fmt.Sprintf("[%d]", i)
+}
+
 // FlagField names a flag-area field for traces.
 func FlagField(off uint32) string {
 	switch {
@@ -213,9 +273,9 @@ func FlagField(off uint32) string {
 	case off == flagOffFirmwareNum:
 		return "firmware_num"
 	case off >= flagOffFirmwareFlag && off < flagOffNVFlag:
-		return fmt.Sprintf("firmware_flag[%d]", (off-flagOffFirmwareFlag)/3)
+		return fmt.Sprintf("firmware_flag[%d]", (off-flagOffFirmwareFlag)/3) + byteSuffix((off-flagOffFirmwareFlag)%3)
 	case off >= flagOffNVFlag && off < flagOffVerChange:
-		return "nv_flag"
+		return "nv_flag" + byteSuffix(off-flagOffNVFlag)
 	case off == flagOffVerChange:
 		return "ver_change_flag"
 	case off == flagOffUpdateResult:

@@ -25,10 +25,8 @@ func (u *Upg) MarkNVStarted() error {
 	if err != nil {
 		return err
 	}
-	if t, ok := retryStart(f.NVFlag); ok {
-		return u.writeFlag(flagOffNVFlag, t[:])
-	}
-	return nil
+	_, err = u.setRetry(flagOffNVFlag, &f.NVFlag, switchStarted)
+	return err
 }
 
 // FinishNV marks the NV image finished: nv_flag 00 00 00
@@ -38,11 +36,8 @@ func (u *Upg) FinishNV() error {
 	if err != nil {
 		return err
 	}
-	t := retryFinish(f.NVFlag)
-	if t == f.NVFlag {
-		return nil
-	}
-	return u.writeFlag(flagOffNVFlag, t[:])
+	_, err = u.setRetry(flagOffNVFlag, &f.NVFlag, switchFinished)
+	return err
 }
 
 // FailNV consumes the started attempt: the first non-zero retry byte, if
@@ -54,9 +49,5 @@ func (u *Upg) FailNV() (last bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	t, last, ok := retryFail(f.NVFlag)
-	if !ok {
-		return false, nil
-	}
-	return last, u.writeFlag(flagOffNVFlag, t[:])
+	return u.setRetry(flagOffNVFlag, &f.NVFlag, switchRetry)
 }

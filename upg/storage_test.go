@@ -3,6 +3,7 @@ package upg
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -277,7 +278,8 @@ func TestStartBadSectorRetries(t *testing.T) {
 	}{
 		{ErrcodeUpgFlashEraseError, [3]byte{0, 0xFF, 0xFF}},
 		{ErrcodeUpgFlashEraseError, [3]byte{0, 0, 0xFF}},
-		{ErrcodeUpgRetryAllFail, [3]byte{0, 0, 0}},
+		// The SDK ORs RETRY_ALL_FAIL into the task's code (0x80003048|0x80003067).
+		{ErrcodeUpgFlashEraseError | ErrcodeUpgRetryAllFail, [3]byte{0, 0, 0}},
 	}
 	for i, w := range want {
 		u := New(s.f, partition.Default(partition.LayoutCompress), Options{})
@@ -319,5 +321,44 @@ func TestStartVerifyFailureIsDirect(t *testing.T) {
 	f, _ := u.ReadFlag()
 	if f.FirmwareFlag[0] != [3]byte{0xFF, 0xFF, 0xFF} || f.CompleteFlag != 0 || Result(f.UpdateResult) != ResultVerifyHashTableFailed {
 		t.Fatalf("flag: retry % x complete %#x result %v", f.FirmwareFlag[0], f.CompleteFlag, Result(f.UpdateResult))
+	}
+}
+
+// TestThirdAttemptSucceeds: the SDK's RETRY_ALL_FAILED check fires when the
+// third retry byte changes, on success as on failure; update_result is
+// written before complete_flag, and each retry transition programs only the
+// byte it changes.
+func TestThirdAttemptSucceeds(t *testing.T) {
+	var writes []string
+	s := newStorage(t, Options{Hooks: Hooks{FlagWrite: func(field string, v []byte) {
+		writes = append(writes, fmt.Sprintf("%s=% x", field, v))
+	}}})
+	s.u.Init()
+	s.store(t)
+	if err := s.u.RequestUpgrade(); err != nil {
+		t.Fatal(err)
+	}
+	addr := s.fota.End() - 0x1000 + flagOffFirmwareFlag
+	if err := s.f.Program(addr, []byte{0, 0}); err != nil { // two attempts consumed
+		t.Fatal(err)
+	}
+	writes = nil
+	u := New(s.f, partition.Default(partition.LayoutCompress), s.u.opt)
+	u.Init()
+	if got := Code(u.Start()); got != ErrcodeUpgRetryAllFail {
+		t.Fatalf("Start: %s, want ERRCODE_UPG_RETRY_ALL_FAIL", got.String())
+	}
+	want := []string{
+		"firmware_flag[0][2]=0f",    // STARTED: one byte
+		"firmware_flag[0][2]=00",    // FINISHED from the third byte on
+		"update_result=0d 00 00 00", // RETRY_ALL_FAILED, then
+		"complete_flag=00 00 00 00",
+	}
+	if diff := cmp.Diff(want, writes); diff != "" {
+		t.Fatalf("flag writes (-want +got):\n%s", diff)
+	}
+	f, _ := u.ReadFlag()
+	if f.FirmwareFlag[0] != [3]byte{} || f.FirmwareFlag[1] != [3]byte{0xFF, 0xFF, 0xFF} {
+		t.Fatalf("retry bytes % x / % x: the flashboot image must not be processed", f.FirmwareFlag[0], f.FirmwareFlag[1])
 	}
 }

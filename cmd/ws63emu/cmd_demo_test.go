@@ -16,9 +16,9 @@ func TestDemo(t *testing.T) {
 		"boot 1", "boot 2", "boot 3", // power-on, the upgrade boot, the new app
 		"flag: head_magic <- aa 55 aa 55",
 		"flag: head_end_magic <- 55 aa 55 aa",
-		"flag: firmware_flag[0] <- 0f ff ff",
+		"flag: firmware_flag[0] <- 0f",
 		"flag: complete_flag <- 00 00 00 00",
-		"progress: 0% 10%",
+		"progress: 10% 20%",
 		"decompress imageA",
 		"verdict: upgraded — running app-v2 after 3 boots",
 	} {
