@@ -57,19 +57,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if rep == nil {
 		return runErr
 	}
-	if !*quiet {
-		for _, ev := range rep.Trace {
-			fmt.Fprintln(stdout, ev)
-		}
-	}
-	for _, e := range rep.Expectations {
-		status := "ok  "
-		if !e.Pass {
-			status = "FAIL"
-		}
-		fmt.Fprintf(stdout, "%s %s:%d: expect %s (saw %s)\n", status, rep.File, e.Line, e.Expect, e.Seen)
-	}
-	fmt.Fprintln(stdout, rep)
+	printReport(stdout, rep, !*quiet)
 	if tok.Tear2 != nil {
 		if second.Kind == "" { // a cut never fired
 			return runErr

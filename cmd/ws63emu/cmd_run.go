@@ -42,19 +42,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	r := scenarios.NewRunner(s, scenarios.Options{})
 	rep, runErr := r.Run()
 
-	if *trace {
-		for _, ev := range rep.Trace {
-			fmt.Fprintln(stdout, ev)
-		}
-	}
-	for _, e := range rep.Expectations {
-		status := "ok  "
-		if !e.Pass {
-			status = "FAIL"
-		}
-		fmt.Fprintf(stdout, "%s %s:%d: expect %s (saw %s)\n", status, rep.File, e.Line, e.Expect, e.Seen)
-	}
-	fmt.Fprintln(stdout, rep)
+	printReport(stdout, rep, *trace)
 
 	if *jsonOut != "" {
 		b, err := json.MarshalIndent(rep, "", "  ")
@@ -80,4 +68,22 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return failed("%s:%d: expected %s, saw %s", ee.File, ee.Line, ee.Expected, ee.Seen)
 	}
 	return runErr
+}
+
+// printReport prints a scenario report as run and replay show it: the
+// trace when asked, every checked expectation, and the one-line summary.
+func printReport(w io.Writer, rep *scenarios.Report, trace bool) {
+	if trace {
+		for _, ev := range rep.Trace {
+			fmt.Fprintln(w, ev)
+		}
+	}
+	for _, e := range rep.Expectations {
+		status := "ok  "
+		if !e.Pass {
+			status = "FAIL"
+		}
+		fmt.Fprintf(w, "%s %s:%d: expect %s (saw %s)\n", status, rep.File, e.Line, e.Expect, e.Seen)
+	}
+	fmt.Fprintln(w, rep)
 }
