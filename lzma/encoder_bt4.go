@@ -1,0 +1,307 @@
+package lzma
+
+// The BT4 match finder of the LZMA SDK's LzFind.c, for a whole input held
+// in memory.
+//
+// Three hash tables index the last position that began with the same 2,
+// 3 and 4 bytes (hash2: 1 Ki entries, hash3: 64 Ki, hash4: 64 Ki for a
+// 4 KiB dictionary). The 4-byte chain is a binary tree per hash bucket,
+// kept in a cyclic buffer of dictionary+1 nodes ("son"): node i holds the
+// left and right children of the position whose cyclic index is i. Every
+// insertion re-roots its bucket's tree at the new position, walking at
+// most cutValue nodes and recording each strictly longer match on the
+// way.
+//
+// Positions are the SDK's: the first byte is position 1, so that 0 marks
+// an empty hash slot. The SDK normalises (subtracts from) every stored
+// position when pos wraps past 2^32; this encoder refuses inputs of 2^32-1
+// bytes or more, so positions never wrap and normalisation never happens.
+
+const (
+	bt4Hash2Size  = 1 << 10
+	bt4Hash3Size  = 1 << 16
+	bt4Fix3       = bt4Hash2Size
+	bt4Fix4       = bt4Hash2Size + bt4Hash3Size
+	bt4CrcShift   = 5
+	bt4NumHashing = 4 // numHashBytes
+)
+
+// bt4CRC is the CRC-32 table LzFind hashes bytes with.
+var bt4CRC = func() (t [256]uint32) {
+	for i := range uint32(256) {
+		r := i
+		for range 8 {
+			r = r>>1 ^ 0xEDB88320&(0-(r&1))
+		}
+		t[i] = r
+	}
+	return t
+}()
+
+type bt4 struct {
+	buf         []byte
+	idx         int    // index in buf of the current position
+	pos         uint32 // the SDK's position of buf[idx]: idx+1
+	cyclicPos   uint32 // the current node of the cyclic buffer
+	cyclicSize  uint32 // dictionary size + 1
+	cutValue    uint32 // the most tree nodes one search visits
+	matchMaxLen uint32 // the longest match reported (numFastBytes)
+	hashMask    uint32
+	hash        []uint32 // hash2 | hash3 | hash4 heads
+	son         []uint32 // two child links per cyclic node
+}
+
+// init prepares the match finder for buf with a fresh (zero) state. It
+// reuses hash and son when they are large enough.
+func (mf *bt4) init(buf []byte, dictSize, cutValue, matchMaxLen uint32) {
+	hs := dictSize - 1 // MatchFinder_Create: the 4-byte hash size
+	hs |= hs >> 1
+	hs |= hs >> 2
+	hs |= hs >> 4
+	hs |= hs >> 8
+	hs >>= 1
+	if hs >= 1<<24 {
+		hs >>= 1
+	}
+	hs |= 1<<16 - 1
+	nHash := int(bt4Fix4 + hs + 1)
+	nSon := int(2 * (dictSize + 1))
+	if cap(mf.hash) >= nHash {
+		mf.hash = mf.hash[:nHash]
+		clear(mf.hash)
+	} else {
+		mf.hash = make([]uint32, nHash)
+	}
+	if cap(mf.son) >= nSon {
+		mf.son = mf.son[:nSon] // every node is written before it is read
+	} else {
+		mf.son = make([]uint32, nSon)
+	}
+	*mf = bt4{
+		buf: buf, idx: 0, pos: 1, cyclicPos: 1, cyclicSize: dictSize + 1,
+		cutValue: cutValue, matchMaxLen: matchMaxLen, hashMask: hs,
+		hash: mf.hash, son: mf.son,
+	}
+}
+
+// avail is the number of bytes from the current position to the end.
+func (mf *bt4) avail() uint32 { return uint32(len(mf.buf) - mf.idx) }
+
+func (mf *bt4) movePos() {
+	mf.idx++
+	mf.pos++
+	mf.cyclicPos++
+	if mf.cyclicPos == mf.cyclicSize {
+		mf.cyclicPos = 0
+	}
+}
+
+// hashes returns the 2-, 3- and 4-byte hash slots of the current position.
+func (mf *bt4) hashes() (h2, h3, hv uint32) {
+	cur := mf.buf[mf.idx : mf.idx+4]
+	temp := bt4CRC[cur[0]] ^ uint32(cur[1])
+	h2 = temp & (bt4Hash2Size - 1)
+	temp ^= uint32(cur[2]) << 8
+	h3 = temp & (bt4Hash3Size - 1)
+	hv = (temp ^ bt4CRC[cur[3]]<<bt4CrcShift) & mf.hashMask
+	return
+}
+
+// getMatches inserts the current position, writes (length, distance-1)
+// pairs of strictly increasing length into d, advances one position and
+// returns how many numbers it wrote.
+func (mf *bt4) getMatches(d []uint32) int {
+	lenLimit := min(mf.matchMaxLen, mf.avail())
+	if lenLimit < bt4NumHashing {
+		mf.movePos()
+		return 0
+	}
+	h2, h3, hv := mf.hashes()
+	hash := mf.hash
+	pos := mf.pos
+	d2 := pos - hash[h2]
+	d3 := pos - hash[bt4Fix3+h3]
+	curMatch := hash[bt4Fix4+hv]
+	hash[h2] = pos
+	hash[bt4Fix3+h3] = pos
+	hash[bt4Fix4+hv] = pos
+
+	mmm := min(mf.cyclicSize, pos)
+	buf := mf.buf
+	cur := mf.idx
+	maxLen := uint32(3)
+	n := 0
+	found := true
+	switch {
+	case d2 < mmm && buf[cur-int(d2)] == buf[cur]:
+		d[0], d[1] = 2, d2-1
+		n = 2
+		if buf[cur-int(d2)+2] == buf[cur+2] {
+			break
+		}
+		if d3 < mmm && buf[cur-int(d3)] == buf[cur] {
+			d2 = d3
+			d[3] = d3 - 1
+			n = 4
+		} else {
+			found = false
+		}
+	case d3 < mmm && buf[cur-int(d3)] == buf[cur]:
+		d2 = d3
+		d[1] = d3 - 1
+		n = 2
+	default:
+		found = false
+	}
+	if found {
+		back := cur - int(d2)
+		for maxLen < lenLimit && buf[back+int(maxLen)] == buf[cur+int(maxLen)] {
+			maxLen++
+		}
+		d[n-2] = maxLen
+		if maxLen == lenLimit {
+			mf.skipTree(lenLimit, curMatch)
+			mf.movePos()
+			return n
+		}
+	}
+	n = mf.searchTree(lenLimit, curMatch, d, n, maxLen)
+	mf.movePos()
+	return n
+}
+
+// skip inserts num positions without reporting matches.
+func (mf *bt4) skip(num uint32) {
+	for ; num > 0; num-- {
+		lenLimit := min(mf.matchMaxLen, mf.avail())
+		if lenLimit < bt4NumHashing {
+			mf.movePos()
+			continue
+		}
+		h2, h3, hv := mf.hashes()
+		curMatch := mf.hash[bt4Fix4+hv]
+		mf.hash[h2] = mf.pos
+		mf.hash[bt4Fix3+h3] = mf.pos
+		mf.hash[bt4Fix4+hv] = mf.pos
+		mf.skipTree(lenLimit, curMatch)
+		mf.movePos()
+	}
+}
+
+// searchTree is GetMatchesSpec1: it walks the tree of curMatch, re-rooting
+// it at the current position, and appends each match longer than maxLen.
+func (mf *bt4) searchTree(lenLimit, curMatch uint32, d []uint32, n int, maxLen uint32) int {
+	son := mf.son
+	buf := mf.buf
+	cur := mf.idx
+	pos, cycPos, cycSize := mf.pos, mf.cyclicPos, mf.cyclicSize
+	ptr0 := int(cycPos)<<1 + 1
+	ptr1 := int(cycPos) << 1
+	var len0, len1 uint32
+	cmCheck := pos - cycSize
+	if pos <= cycSize {
+		cmCheck = 0
+	}
+	if cmCheck < curMatch {
+		for cut := mf.cutValue; ; {
+			delta := pos - curMatch
+			node := cycPos - delta
+			if delta > cycPos {
+				node += cycSize
+			}
+			pair := int(node) << 1
+			pb := cur - int(delta)
+			l := min(len0, len1)
+			pair0 := son[pair]
+			if buf[pb+int(l)] == buf[cur+int(l)] {
+				l++
+				for l != lenLimit && buf[pb+int(l)] == buf[cur+int(l)] {
+					l++
+				}
+				if maxLen < l {
+					maxLen = l
+					d[n], d[n+1] = l, delta-1
+					n += 2
+					if l == lenLimit {
+						son[ptr1] = pair0
+						son[ptr0] = son[pair+1]
+						return n
+					}
+				}
+			}
+			if buf[pb+int(l)] < buf[cur+int(l)] {
+				son[ptr1] = curMatch
+				curMatch = son[pair+1]
+				ptr1 = pair + 1
+				len1 = l
+			} else {
+				son[ptr0] = curMatch
+				curMatch = son[pair]
+				ptr0 = pair
+				len0 = l
+			}
+			cut--
+			if cut == 0 || cmCheck >= curMatch {
+				break
+			}
+		}
+	}
+	son[ptr0] = 0
+	son[ptr1] = 0
+	return n
+}
+
+// skipTree is SkipMatchesSpec: searchTree without reporting matches.
+func (mf *bt4) skipTree(lenLimit, curMatch uint32) {
+	son := mf.son
+	buf := mf.buf
+	cur := mf.idx
+	pos, cycPos, cycSize := mf.pos, mf.cyclicPos, mf.cyclicSize
+	ptr0 := int(cycPos)<<1 + 1
+	ptr1 := int(cycPos) << 1
+	var len0, len1 uint32
+	cmCheck := pos - cycSize
+	if pos <= cycSize {
+		cmCheck = 0
+	}
+	if cmCheck < curMatch {
+		for cut := mf.cutValue; ; {
+			delta := pos - curMatch
+			node := cycPos - delta
+			if delta > cycPos {
+				node += cycSize
+			}
+			pair := int(node) << 1
+			pb := cur - int(delta)
+			l := min(len0, len1)
+			if buf[pb+int(l)] == buf[cur+int(l)] {
+				l++
+				for l != lenLimit && buf[pb+int(l)] == buf[cur+int(l)] {
+					l++
+				}
+				if l == lenLimit {
+					son[ptr1] = son[pair]
+					son[ptr0] = son[pair+1]
+					return
+				}
+			}
+			if buf[pb+int(l)] < buf[cur+int(l)] {
+				son[ptr1] = curMatch
+				curMatch = son[pair+1]
+				ptr1 = pair + 1
+				len1 = l
+			} else {
+				son[ptr0] = curMatch
+				curMatch = son[pair]
+				ptr0 = pair
+				len0 = l
+			}
+			cut--
+			if cut == 0 || cmCheck >= curMatch {
+				break
+			}
+		}
+	}
+	son[ptr0] = 0
+	son[ptr1] = 0
+}
