@@ -24,7 +24,7 @@ const (
 	// little-endian.
 	EncoderHeaderLen = 13
 
-	encFastBytes = 128                  // fb: the "long enough" match length
+	encFastBytes = 128                 // fb: the "long enough" match length
 	encCutValue  = 16 + encFastBytes/2 // mc: tree nodes a search visits
 )
 
