@@ -47,7 +47,8 @@
 //	Verifier.RootKey                upg_get_root_public_key (flash 0x40)
 //	NewLZMADecoder, LZMADecoder     upg_lzma_init + upg_lzma_decode (LzmaDec_DecodeToBuf),
 //	                                with uapi_upg_lzma_ota_image's size check
-//	CompressLZMA                    lzma_tool -d12 -lc0 -lp0 e, then fill_lzma_head
+//	CompressLZMA                    lzma_tool -d12 -lc0 -lp0 e (package lzma: the LZMA SDK
+//	                                22.00 encoder, same bytes), then fill_lzma_head
 //	FillLZMAHead                    build_upg_pkg.py fill_lzma_head
 //	ParseConfig, LoadConfig         build_upg_pkg.py's configparser (myconf) on fota.cfg
 //	DefaultConfig                   build/config/target_config/ws63/fota/fota.cfg
@@ -148,10 +149,6 @@
 //   - ECDSA signatures use RFC 6979 nonces: valid, deterministic, but not
 //     the closed tool's bytes. Whether that tool also sets ecc_curve_type,
 //     key_length or the reserved bytes is not known; Pack leaves them 0.
-//   - CompressLZMA is ulikunitz/xz's encoder, not the LZMA SDK's: the same
-//     format and settings, different bytes and a slightly larger output
-//     (W1: 0.62 vs xz's 0.59). PackOptions.Compress accepts lzma_tool's
-//     output for byte-identical packages.
 //   - A failed ECDSA check returns ERRCODE_FAIL; the chip returns its crypto
 //     driver's code, which is not public.
 //   - Step 4 (upg_check_fota_information) never fails, as on WS63 (the MSID

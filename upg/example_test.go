@@ -48,6 +48,6 @@ func Example() {
 	// Output:
 	// version "1.2.3", 2 images
 	// 0 application offset 0x260 compressed=true original 8768 bytes
-	// 1 flashboot   offset 0x18B0 compressed=true original 4768 bytes
+	// 1 flashboot   offset 0x17B0 compressed=true original 4768 bytes
 	// image 1 VERIFY_IMAGE_FAILED ERRCODE_FAIL
 }

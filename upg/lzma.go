@@ -9,7 +9,9 @@ import (
 	"io"
 	"math"
 
-	"github.com/ulikunitz/xz/lzma"
+	xzlzma "github.com/ulikunitz/xz/lzma"
+
+	"github.com/ws63emu/ws63emu/lzma"
 )
 
 // LZMA payloads (spec §2.3, §4.4). The SDK packer runs the LZMA SDK's
@@ -35,11 +37,11 @@ const (
 	lzmaMaxProps       = 9 * 5 * 5
 )
 
-// CompressLZMA compresses data with the SDK's settings and returns the
+// CompressLZMA compresses data as the SDK packer does and returns the
 // payload in the package's form: the 16-byte header, then the stream. It
-// is not padded (Pack pads). The stream comes from ulikunitz/xz's encoder,
-// not the LZMA SDK's, so its bytes (and ratio) differ from lzma_tool's;
-// any LZMA decoder, the device's included, decodes both.
+// is not padded (Pack pads). The stream is lzma_tool's byte for byte: it
+// comes from package lzma, the LZMA SDK 22.00 encoder with lzma_tool's
+// settings.
 func CompressLZMA(data []byte) ([]byte, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("upg: lzma: cannot compress an empty image: %w", ErrLZMASize)
@@ -47,26 +49,16 @@ func CompressLZMA(data []byte) ([]byte, error) {
 	if uint64(len(data)) > math.MaxUint32 {
 		return nil, fmt.Errorf("upg: lzma: image of %d bytes exceeds 4 GiB", len(data))
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(data)/2 + 64)
-	w, err := lzma.WriterConfig{
-		Properties:   &lzma.Properties{LC: 0, LP: 0, PB: 2},
-		DictCap:      LZMADictSize,
-		Matcher:      lzma.HashTable4, // its BinaryTree matcher does not compress (v0.5.17)
-		SizeInHeader: true,
-		Size:         int64(len(data)),
-		EOSMarker:    false,
-	}.NewWriter(&buf)
+	// Encode straight into the package form: 13-byte header, 3 zero
+	// bytes, stream.
+	out := make([]byte, LZMAHeaderLen-LZMAAloneHeaderLen, len(data)/2+64)
+	out, err := lzma.AppendEncode(out, data)
 	if err != nil {
 		return nil, fmt.Errorf("upg: lzma: %w", err)
 	}
-	if _, err := w.Write(data); err != nil {
-		return nil, fmt.Errorf("upg: lzma: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("upg: lzma: %w", err)
-	}
-	return FillLZMAHead(buf.Bytes())
+	copy(out, out[LZMAHeaderLen-LZMAAloneHeaderLen:LZMAHeaderLen])
+	clear(out[LZMAAloneHeaderLen:LZMAHeaderLen])
+	return out, nil
 }
 
 // FillLZMAHead is the SDK packer's fill_lzma_head: it turns a .lzma file
@@ -129,7 +121,7 @@ func ParseLZMAHeader(b []byte) (LZMAHeader, error) {
 // (ERRCODE_UPG_DECOMPRESS_FAIL).
 type LZMADecoder struct {
 	Header LZMAHeader
-	r      *lzma.Reader
+	r      *xzlzma.Reader
 	n      uint32 // bytes produced so far
 	err    error
 }
@@ -161,7 +153,7 @@ func NewLZMADecoder(r io.Reader, maxOut uint32) (*LZMADecoder, uint32, error) {
 	alone[0] = h.Props
 	binary.LittleEndian.PutUint32(alone[1:5], dict)
 	binary.LittleEndian.PutUint64(alone[5:13], uint64(h.Size))
-	lr, err := lzma.ReaderConfig{DictCap: int(max(dict, lzmaMinDict))}.NewReader(
+	lr, err := xzlzma.ReaderConfig{DictCap: int(max(dict, lzmaMinDict))}.NewReader(
 		io.MultiReader(bytes.NewReader(alone[:]), bufio.NewReaderSize(r, 4096)))
 	if err != nil {
 		return nil, 0, fmt.Errorf("upg: lzma: %v: %w", err, ErrDecompress)

@@ -43,8 +43,8 @@ type PackOptions struct {
 
 	// Compress, when set, replaces CompressLZMA for compressed images: it
 	// gets the section name and the raw input and returns the payload in
-	// the package form (16-byte header, stream; unpadded). Tests use it to
-	// pack with the SDK lzma_tool's own output.
+	// the package form (16-byte header, stream; unpadded), e.g. payloads
+	// lzma_tool made, or ones already compressed.
 	Compress func(section string, raw []byte) ([]byte, error)
 	// PlainEncrypted models the closed tool's encryption (ReRncFlag =
 	// "0x3C7896E1") as a pass-through: the header carries re_enc_flag and
@@ -110,8 +110,8 @@ func (o *PackOptions) input(section string) ([]byte, string) {
 // hash table, then per image its header and data, each image processed by
 // its section's DecompressFlag (LZMA or raw; nv always raw) and zero-padded
 // to 16 bytes. For the same inputs the output equals the SDK's byte for
-// byte except LZMA payloads (another encoder, unless Compress supplies
-// lzma_tool's output) and ECDSA signatures (RFC 6979 nonces).
+// byte, LZMA payloads included (CompressLZMA is lzma_tool's encoder),
+// except ECDSA signatures (RFC 6979 nonces).
 func Pack(o PackOptions) ([]byte, error) {
 	cfg := o.Config
 	if cfg == nil {
