@@ -52,7 +52,7 @@ func TestSweepCommand(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s\n%s", code, errs, out)
 	}
-	for _, want := range []string{"781 cut points (flash ops #753..#1533)", "tears before,after, stride 4: 392 of 392 points run",
+	for _, want := range []string{"777 cut points (flash ops #753..#1529)", "tears before,after, stride 4: 390 of 390 points run",
 		"reference run (no cut): upgraded, 2 boots, pass", "before:", "after:", "failing points: 0"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
@@ -62,7 +62,7 @@ func TestSweepCommand(t *testing.T) {
 		t.Error("a progress bar was drawn on a non-terminal")
 	}
 	rep := readReport(t, jsonPath)
-	if len(rep.Points) != 392 || !rep.Passed() {
+	if len(rep.Points) != 390 || !rep.Passed() {
 		t.Errorf("JSON: %d points, passed %v", len(rep.Points), rep.Passed())
 	}
 	var ju struct {
@@ -158,7 +158,7 @@ func TestSweepShardsAndMerge(t *testing.T) {
 	}
 	merged := filepath.Join(dir, "merged.json")
 	out, errs, code := runCLI(t, append([]string{"sweep", "merge", "-o", merged}, parts...)...)
-	if code != exitOK || !strings.Contains(out, "shards 0,1 of 2: 131 of 131 points run") {
+	if code != exitOK || !strings.Contains(out, "shards 0,1 of 2: 130 of 130 points run") {
 		t.Fatalf("merge: exit %d %s\n%s", code, errs, out)
 	}
 	a, b := readReport(t, whole), readReport(t, merged)
