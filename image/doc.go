@@ -47,9 +47,9 @@
 // # Synthetic firmware
 //
 // SyntheticCode makes code that compresses like a real RV32IMC build at the
-// SDK's LZMA settings (ratio 0.55..0.70; about 0.62 with
-// github.com/ulikunitz/xz, 0.60 with xz --format=lzma, which matches the
-// SDK lzma_tool within 0.1% on the SDK-made app) from 64 KiB to 2 MiB and
+// SDK's LZMA settings (ratio 0.55..0.70; about 0.59 with the SDK's
+// lzma_tool, whose encoder package lzma reproduces, and 0.60 with xz
+// --format=lzma) from 64 KiB to 2 MiB and
 // for any seed: functions with prologues and epilogues, calls, field loads
 // and stores, branches, peripheral accesses, then strings and constant
 // tables. It is plausible code, not a program: nothing executes it. The
