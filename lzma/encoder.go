@@ -159,8 +159,8 @@ func Encode(data []byte) ([]byte, error) {
 
 // AppendEncode appends Encode's output to dst.
 func AppendEncode(dst, data []byte) ([]byte, error) {
-	if uint64(len(data)) >= math.MaxUint32 {
-		return dst, fmt.Errorf("%w: %d bytes", ErrEncodeTooLarge, len(data))
+	if err := checkEncodeSize(uint64(len(data))); err != nil {
+		return dst, err
 	}
 	dst = append(dst, EncoderProps)
 	dst = binary.LittleEndian.AppendUint32(dst, EncoderDictSize)
@@ -168,6 +168,15 @@ func AppendEncode(dst, data []byte) ([]byte, error) {
 	e := encoders.Get().(*encoder)
 	defer encoders.Put(e)
 	return e.encode(dst, data), nil
+}
+
+// checkEncodeSize refuses inputs whose positions would wrap the match
+// finder's 32-bit counter (it starts at 1).
+func checkEncodeSize(n uint64) error {
+	if n >= math.MaxUint32 {
+		return fmt.Errorf("%w: %d bytes", ErrEncodeTooLarge, n)
+	}
+	return nil
 }
 
 // reset sets the probabilities, states and prices to their initial values

@@ -113,6 +113,17 @@ func inputs(tb testing.TB, short bool) []input {
 		}
 		return b[:n]
 	}
+	// copies is low-entropy data with a 60..127-byte copy from up to 4 KiB
+	// back every few hundred bytes: long parse windows (the optimum table
+	// fills up) interrupted by matches the parser must cut at its end.
+	copies := func(n int) []byte {
+		b := lowEntropy(n, 4)
+		for i := 4200; i+128 < n; i += 200 + r.IntN(300) {
+			l, d := 60+r.IntN(68), 130+r.IntN(3900)
+			copy(b[i:i+l], b[i-d:i-d+l])
+		}
+		return b
+	}
 	text := func(n int) []byte {
 		words := strings.Fields("the upgrade package is verified then each image is decompressed and written to its partition flash boot app nv")
 		var sb strings.Builder
@@ -149,6 +160,7 @@ func inputs(tb testing.TB, short bool) []input {
 	for _, d := range []int{4094, 4095, 4096, 4097} {
 		add(fmt.Sprintf("mutated%d", d), mutated(50000, d))
 	}
+	add("copies", copies(400000))
 	add("zeros", make([]byte, 300000))
 	add("ff", bytes.Repeat([]byte{0xFF}, 70000))
 	add("periodic4096", periodic(200000, 4096))

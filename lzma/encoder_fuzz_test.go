@@ -1,0 +1,35 @@
+package lzma_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/ws63emu/ws63emu/lzma"
+)
+
+// FuzzEncodeRoundTrip encodes arbitrary input and decodes the result with
+// ulikunitz/xz's decoder, an independent implementation: the stream must
+// be valid LZMA and give the input back, and the header must carry the
+// size.
+func FuzzEncodeRoundTrip(f *testing.F) {
+	for _, s := range [][]byte{
+		{0}, []byte("a"), []byte("abcabcabcabcabcabcabcabc"),
+		bytes.Repeat([]byte{0xFF}, 300),
+		bytes.Repeat([]byte("0123456789"), 500),
+		append(bytes.Repeat([]byte{1, 2, 3, 4}, 1100), bytes.Repeat([]byte{1, 2, 3, 5}, 1100)...),
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) == 0 || len(data) > 1<<20 {
+			return
+		}
+		z, err := lzma.Encode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back := decode(t, z); !bytes.Equal(back, data) {
+			t.Fatalf("round trip of %d bytes gives %d bytes, first difference at %d", len(data), len(back), firstDiff(back, data))
+		}
+	})
+}
