@@ -21,9 +21,15 @@ import (
 // (hex2dec: int(s, 16), "0x" optional) except KeyOwnerId, KeyId and
 // HardwareID, which are decimal (int(s)).
 //
-// Unlike configparser this reader knows the schema: unknown sections,
-// missing required keys and bad numbers are errors naming the line, and
-// values must fit 32 bits (ctypes would silently truncate them).
+// Every section other than SIGN_CFG, TOOLS, FOTA_KEY_AREA and
+// FOTA_INFO_AREA is an image section, as for build_upg_pkg.py, which packs
+// any section named in its image list: the SDK's flashboot, application,
+// nv and hilink, res_index and res_data, or one of the user's own.
+//
+// Unlike configparser this reader knows the schema: an image section
+// without ImageId (not an image section at all), missing required keys
+// and bad numbers are errors naming the line, and values must fit 32 bits
+// (ctypes would silently truncate them).
 
 // Section names.
 const (
@@ -36,10 +42,9 @@ const (
 	SectionApplication = "application"
 	SectionNV          = "nv"
 	SectionHilink      = "hilink"
+	SectionResIndex    = "res_index"
+	SectionResData     = "res_data"
 )
-
-// imageSections are the image sections a WS63 fota.cfg may hold.
-var imageSections = []string{SectionFlashboot, SectionNV, SectionApplication, SectionHilink}
 
 // maxConfigSize bounds what ParseConfig reads; a real fota.cfg is ~5 KiB.
 const maxConfigSize = 1 << 20
@@ -134,7 +139,8 @@ type InfoAreaCfg struct {
 	HardwareID    uint32 // decimal
 }
 
-// ImageCfg is one image section ([application], [flashboot], [nv], [hilink]).
+// ImageCfg is one image section ([application], [flashboot], [nv],
+// [hilink], [res_index], [res_data] or another).
 type ImageCfg struct {
 	Section        string
 	HeaderMagic    uint32
@@ -448,9 +454,9 @@ func buildConfig(secs []*cfgSection, name string) (*Config, error) {
 				Msid: r.hex("Msid"), MsidMask: r.hex("MsidMask"), HardwareID: r.dec("HardwareID"),
 			}
 		default:
-			if !isImageSection(s.name) {
-				return nil, &ConfigError{Name: name, Line: s.line, Msg: fmt.Sprintf("unknown section [%s] (want %s, %s, %s, %s or an image section: %s)",
-					s.name, SectionSign, SectionTools, SectionKeyArea, SectionInfoArea, strings.Join(imageSections, ", "))}
+			if _, ok := s.keys["ImageId"]; !ok {
+				return nil, &ConfigError{Name: name, Line: s.line, Msg: fmt.Sprintf("section [%s] has no ImageId: neither %s, %s, %s, %s nor an image section",
+					s.name, SectionSign, SectionTools, SectionKeyArea, SectionInfoArea)}
 			}
 			im := ImageCfg{
 				Section: s.name, HeaderMagic: r.hex("HeaderMagic"), ImageID: r.hex("ImageId"),
@@ -477,13 +483,4 @@ func buildConfig(secs []*cfgSection, name string) (*Config, error) {
 		}
 	}
 	return c, nil
-}
-
-func isImageSection(s string) bool {
-	for _, n := range imageSections {
-		if n == s {
-			return true
-		}
-	}
-	return false
 }

@@ -150,8 +150,9 @@ func TestParseConfigErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, in, want string
 	}{
-		{"unknown section", minimalCfg + "\n[bootloader]\nImageId=0x1\n", "t.cfg:32: unknown section [bootloader]"},
-		{"DEFAULT section", "[DEFAULT]\nx=1\n" + minimalCfg, "t.cfg:1: unknown section [DEFAULT]"},
+		{"not an image section", minimalCfg + "\n[bootloader]\nx=0x1\n", "t.cfg:32: section [bootloader] has no ImageId"},
+		{"image section without its keys", minimalCfg + "\n[bootloader]\nImageId=0x1\n", "t.cfg:32: [bootloader] has no HeaderMagic key"},
+		{"DEFAULT section", "[DEFAULT]\nx=1\n" + minimalCfg, "t.cfg:1: section [DEFAULT] has no ImageId"},
 		{"missing key", rep("KeyAlg=0x2A13C867\n", ""), "t.cfg:2: [FOTA_KEY_AREA] has no KeyAlg key"},
 		{"missing image key", rep("version_mask=0x00000000\n", ""), "t.cfg:23: [application] has no version_mask key"},
 		{"bad hex", rep("Msid=0x0\n", "Msid=0xZZ\n"), `t.cfg:11: Msid = "0xZZ" is not a 32-bit hex number`},

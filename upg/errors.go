@@ -208,7 +208,11 @@ var (
 	// ErrNVWithoutApp is returned when nv is packed without the
 	// application ("The NV cannot be packed separately").
 	ErrNVWithoutApp = errors.New("upg: nv cannot be packed without the application")
-	// ErrVersionTooLong is returned when --ver is longer than MaxVerLen characters.
+	// ErrResDataWithoutIndex is returned when res_data is packed without
+	// res_index (check_image_key).
+	ErrResDataWithoutIndex = errors.New("upg: res_data cannot be packed without res_index")
+	// ErrVersionTooLong is returned when --ver is longer than MaxVerLen
+	// characters (UserAreaLen with PackOptions.LongVer or Images).
 	ErrVersionTooLong = errors.New("upg: version string too long")
 	// ErrImageID is returned when the key and info area image ids differ
 	// or two packed sections share an image id (check_fota_image_id).

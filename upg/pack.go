@@ -21,18 +21,61 @@ const (
 	PktNV     = "nv"      // nv section, PackOptions.NV
 )
 
+// PackImage is one entry of build_upg_pkg.py's own image list (its
+// new_images "path=section|…"): an input packed under a fota.cfg image
+// section.
+type PackImage struct {
+	Section string // application, flashboot, nv, hilink, res_index, res_data or another section of the config
+	Data    []byte
+}
+
 // PackOptions describe a package to make.
+//
+// The defaults are build_ws63_update.py's, the wrapper the SDK build
+// runs: Pkt picks the images, flashboot is always added, the package
+// order is application, hilink, flashboot, nv, and Ver has at most
+// MaxVerLen characters. The packer under it, build_upg_pkg.py, can do
+// more, and so can Pack: Images gives its image list directly (any
+// sections, any order, no flashboot added), NoFlashboot and LongVer lift
+// one wrapper rule each, AnyVersionExt and HardwareID write values the
+// packer writes as given.
 type PackOptions struct {
 	// Config is the fota.cfg; nil means DefaultConfig(SignECDSA).
 	Config *Config
-	// Pkt lists the images, as --pkt (nil: "app"). "boot" is always added.
+	// Pkt lists the images, as --pkt (nil: "app"). "boot" is added
+	// unless NoFlashboot.
 	Pkt []string
-	// Ver is the --ver string (at most MaxVerLen characters) written to
-	// the info area's user area.
+	// Ver is the --ver string written to the info area's user area: at
+	// most MaxVerLen characters (UserAreaLen with LongVer or Images). As
+	// the SDK packer does, the area gets as many bytes of Ver's UTF-8
+	// encoding as Ver has characters, so a non-ASCII version is cut
+	// short: "版本2.0β" (6 characters, 11 bytes) stores "版本".
 	Ver string
 	// The input files: normally signed images (…-sign.bin), and the NV
 	// image ws63_all_nv.bin.
 	App, Flashboot, NV, Hilink []byte
+
+	// Images, when not nil, is the packer's own image list, packed in
+	// this order under the named sections with none of the wrapper's
+	// rules: Pkt and the App, Flashboot, NV and Hilink inputs must be
+	// empty, no flashboot is added, Ver may have UserAreaLen characters.
+	// build_upg_pkg.py's own checks still apply: nv needs application,
+	// res_data needs res_index, image ids are unique.
+	Images []PackImage
+	// NoFlashboot leaves flashboot out of a Pkt package
+	// (build_ws63_update.py always adds it; the packer does not need it).
+	NoFlashboot bool
+	// LongVer allows a Ver of up to UserAreaLen characters, the size of
+	// the user area, instead of build_ws63_update.py's MaxVerLen.
+	LongVer bool
+	// AnyVersionExt packs each section's version_ext as the config gives
+	// it, as the SDK packer does. Without it a value that is not a run of
+	// ones from bit 0 (the guide's 防回滚号 0 → 1 → 3 → 7 …) is refused
+	// (ErrVersionExt).
+	AnyVersionExt bool
+	// HardwareID, when not nil, replaces the config's FOTA_INFO_AREA
+	// HardwareID (the device never reads it).
+	HardwareID *uint32
 
 	// RootKey signs the key area and SubKey the info area in ECDSA mode;
 	// SubKey's public key goes into the key area. Unused in hash-only mode.
@@ -58,6 +101,16 @@ type PackOptions struct {
 // test), hilink, flashboot (boot, always added), nv. It refuses unknown
 // names and nv without the application.
 func Sections(pkt []string) ([]string, error) {
+	return sections(pkt, false)
+}
+
+// SectionsWithoutBoot is Sections without adding flashboot
+// (PackOptions.NoFlashboot): boot is packed only when pkt names it.
+func SectionsWithoutBoot(pkt []string) ([]string, error) {
+	return sections(pkt, true)
+}
+
+func sections(pkt []string, noBoot bool) ([]string, error) {
 	if len(pkt) == 0 {
 		pkt = []string{PktApp}
 	}
@@ -72,7 +125,9 @@ func Sections(pkt []string) ([]string, error) {
 			return nil, fmt.Errorf("%w: unknown --pkt entry %q (want app, app_iot, test, hilink, boot or nv)", ErrPkt, p)
 		}
 	}
-	has[PktBoot] = true // build_ws63_update.py: boot is always appended
+	if !noBoot {
+		has[PktBoot] = true // build_ws63_update.py: boot is always appended
+	}
 	var secs []string
 	if has[PktApp] || has[PktAppIoT] || has[PktTest] {
 		secs = append(secs, SectionApplication)
@@ -80,7 +135,9 @@ func Sections(pkt []string) ([]string, error) {
 	if has[PktHilink] {
 		secs = append(secs, SectionHilink)
 	}
-	secs = append(secs, SectionFlashboot)
+	if has[PktBoot] {
+		secs = append(secs, SectionFlashboot)
+	}
 	if has[PktNV] {
 		if !has[PktApp] && !has[PktAppIoT] && !has[PktTest] {
 			return nil, fmt.Errorf("%w (check_image_key: \"The NV cannot be packed separately\")", ErrNVWithoutApp)
@@ -90,19 +147,84 @@ func Sections(pkt []string) ([]string, error) {
 	return secs, nil
 }
 
-// input returns the option field for a section.
-func (o *PackOptions) input(section string) ([]byte, string) {
+// imageList returns the images to pack, in package order: Images as
+// given, or the sections Pkt selects with their inputs. It applies
+// build_upg_pkg.py's check_image_key to both.
+func (o *PackOptions) imageList() ([]PackImage, error) {
+	var list []PackImage
+	if o.Images != nil {
+		if o.Pkt != nil || o.App != nil || o.Flashboot != nil || o.NV != nil || o.Hilink != nil || o.NoFlashboot {
+			return nil, fmt.Errorf("%w: Images is the packer's whole image list: Pkt, NoFlashboot, App, Flashboot, NV and Hilink must be empty", ErrPkt)
+		}
+		list = o.Images
+	} else {
+		secs, err := sections(o.Pkt, o.NoFlashboot)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range secs {
+			list = append(list, PackImage{Section: s, Data: o.input(s)})
+		}
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("%w: no images to pack", ErrPkt)
+	}
+	has := map[string]bool{}
+	for _, in := range list {
+		has[in.Section] = true
+	}
+	if has[SectionNV] && !has[SectionApplication] {
+		return nil, fmt.Errorf("%w (check_image_key: \"The NV cannot be packed separately\")", ErrNVWithoutApp)
+	}
+	if has[SectionResData] && !has[SectionResIndex] {
+		return nil, fmt.Errorf("%w (check_image_key)", ErrResDataWithoutIndex)
+	}
+	return list, nil
+}
+
+// input returns the Pkt-mode input of a section.
+func (o *PackOptions) input(section string) []byte {
 	switch section {
 	case SectionApplication:
-		return o.App, "App"
+		return o.App
 	case SectionFlashboot:
-		return o.Flashboot, "Flashboot"
+		return o.Flashboot
 	case SectionNV:
-		return o.NV, "NV"
+		return o.NV
 	case SectionHilink:
-		return o.Hilink, "Hilink"
+		return o.Hilink
 	}
-	return nil, section
+	return nil
+}
+
+// inputName names where a section's input comes from, for errors.
+func (o *PackOptions) inputName(section string) string {
+	if o.Images != nil {
+		return "its Images entry"
+	}
+	switch section {
+	case SectionApplication:
+		return "PackOptions.App"
+	case SectionFlashboot:
+		return "PackOptions.Flashboot"
+	case SectionNV:
+		return "PackOptions.NV"
+	case SectionHilink:
+		return "PackOptions.Hilink"
+	}
+	return section
+}
+
+// UserArea is the info area's user area for a version string as the SDK
+// packer fills it: as many bytes of ver's UTF-8 encoding as ver has
+// characters (all of it for ASCII; "版本2.0β", 6 characters in 11 bytes,
+// gives the 6 bytes of "版本"), then zeros. ver must have at most
+// UserAreaLen characters; longer ones are cut.
+func UserArea(ver string) [UserAreaLen]byte {
+	var u [UserAreaLen]byte
+	n := min(utf8.RuneCountInString(ver), UserAreaLen)
+	copy(u[:], ver[:n])
+	return u
 }
 
 // Pack makes an update.fwpkg as build_ws63_update.py → build_upg_pkg.py
@@ -117,12 +239,16 @@ func Pack(o PackOptions) ([]byte, error) {
 	if cfg == nil {
 		cfg = DefaultConfig(SignECDSA)
 	}
-	if n := utf8.RuneCountInString(o.Ver); n > MaxVerLen {
-		return nil, fmt.Errorf("%w: --ver %q has %d characters, at most %d", ErrVersionTooLong, o.Ver, n, MaxVerLen)
-	}
-	secs, err := Sections(o.Pkt)
+	list, err := o.imageList()
 	if err != nil {
 		return nil, err
+	}
+	maxVer := MaxVerLen
+	if o.LongVer || o.Images != nil {
+		maxVer = UserAreaLen
+	}
+	if n := utf8.RuneCountInString(o.Ver); n > maxVer {
+		return nil, fmt.Errorf("%w: --ver %q has %d characters, at most %d", ErrVersionTooLong, o.Ver, n, maxVer)
 	}
 	if cfg.KeyArea.ImageID != cfg.InfoArea.ImageID {
 		return nil, fmt.Errorf("%w: FOTA_KEY_AREA ImageId 0x%08X differs from FOTA_INFO_AREA ImageId 0x%08X",
@@ -143,9 +269,10 @@ func Pack(o PackOptions) ([]byte, error) {
 		ic  *ImageCfg
 		raw []byte
 	}
-	items := make([]item, 0, len(secs))
+	items := make([]item, 0, len(list))
 	ids := map[uint32]string{}
-	for _, s := range secs {
+	for _, in := range list {
+		s := in.Section
 		ic := cfg.Image(s)
 		if ic == nil {
 			return nil, fmt.Errorf("%w: the config has no [%s] section", ErrPkt, s)
@@ -154,17 +281,16 @@ func Pack(o PackOptions) ([]byte, error) {
 			return nil, fmt.Errorf("%w: [%s] and [%s] both have ImageId 0x%08X", ErrImageID, prev, s, ic.ImageID)
 		}
 		ids[ic.ImageID] = s
-		if err := image.CheckVersionExt(ic.VersionExt); err != nil {
-			return nil, fmt.Errorf("%w: [%s] version_ext 0x%08X (the guide's 防回滚号: 0 → 1 → 3 → 7 …): %w", ErrVersionExt, s, ic.VersionExt, err)
+		if err := image.CheckVersionExt(ic.VersionExt); err != nil && !o.AnyVersionExt {
+			return nil, fmt.Errorf("%w: [%s] version_ext 0x%08X (the guide's 防回滚号: 0 → 1 → 3 → 7 …; AnyVersionExt packs it as given): %w", ErrVersionExt, s, ic.VersionExt, err)
 		}
-		raw, field := o.input(s)
-		if len(raw) == 0 {
-			return nil, fmt.Errorf("%w: [%s] is packed but PackOptions.%s is empty", ErrPkt, s, field)
+		if len(in.Data) == 0 {
+			return nil, fmt.Errorf("%w: [%s] is packed but its input (%s) is empty", ErrPkt, s, o.inputName(s))
 		}
-		if uint64(len(raw)) > math.MaxUint32 {
-			return nil, fmt.Errorf("%w: [%s] input of %d bytes exceeds 4 GiB", ErrPkt, s, len(raw))
+		if uint64(len(in.Data)) > math.MaxUint32 {
+			return nil, fmt.Errorf("%w: [%s] input of %d bytes exceeds 4 GiB", ErrPkt, s, len(in.Data))
 		}
-		items = append(items, item{ic, raw})
+		items = append(items, item{ic, in.Data})
 	}
 
 	n := len(items)
@@ -213,7 +339,10 @@ func Pack(o PackOptions) ([]byte, error) {
 		HashTableAddr: HeaderLen, HashTableLen: uint32(tableLen), HashTableHash: sha256.Sum256(table),
 		ImageNum: uint32(n), HardwareID: cfg.InfoArea.HardwareID,
 	}
-	copy(info.User[:], o.Ver)
+	if o.HardwareID != nil {
+		info.HardwareID = *o.HardwareID
+	}
+	info.User = UserArea(o.Ver)
 	key := KeyArea{
 		ImageID: cfg.KeyArea.ImageID, StructVersion: cfg.KeyArea.StructVersion, StructLength: KeyAreaLen,
 		SignatureLength: SignatureLengthOf(cfg.KeyArea.KeyAlg),

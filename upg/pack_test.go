@@ -190,8 +190,8 @@ func TestPackRules(t *testing.T) {
 			continue
 		}
 		p, _ := ReadPackage(bytes.NewReader(b), int64(len(b)))
-		if p.Version() != o.Ver {
-			t.Errorf("%s: version %q, want %q", tc.name, p.Version(), o.Ver)
+		if p.Info.User != UserArea(o.Ver) {
+			t.Errorf("%s: user area %q, want %q", tc.name, p.Info.User, UserArea(o.Ver))
 		}
 	}
 }
