@@ -7,7 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/ws63emu/ws63emu/image"
 	"github.com/ws63emu/ws63emu/internal/atomicfile"
@@ -22,8 +25,9 @@ func runPack(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("pack", stderr)
 	cfgPath := fs.String("config", "", "fota.cfg to pack with (default: the SDK's fota.cfg, built in)")
 	sign := fs.String("sign", "", "without --config: ecdsa (the SDK default) or sha256 (hash-only, SDK ≤ 1.10.101)")
-	pkt := fs.String("pkt", "app", "images to pack: app,app_iot,test,hilink,boot,nv (boot is always added)")
-	ver := fs.String("ver", "", "version string written to the info area's user area (at most 16 characters)")
+	pkt := fs.String("pkt", "app", "images to pack: app,app_iot,test,hilink,boot,nv (boot is always added unless --no-flashboot)")
+	ver := fs.String("ver", "", "version string for the info area's user area: at most 16 characters (112 with --long-ver or --image). "+
+		"Like the SDK, one byte is stored per character, so a non-ASCII version is cut: \"版本2.0β\" (6 characters, 11 bytes) stores \"版本\"")
 	appF := fs.String("app", "", "application image (ws63-liteos-app-sign.bin)")
 	bootF := fs.String("flashboot", "", "flashboot image (flashboot_sign.bin)")
 	nvF := fs.String("nv", "", "NV image (ws63_all_nv.bin)")
@@ -31,6 +35,15 @@ func runPack(args []string, stdout, stderr io.Writer) error {
 	rootF := fs.String("root-key", "", "ECDSA: root key PEM, signs the key area (overrides the config's RootKeyFile)")
 	subF := fs.String("sub-key", "", "ECDSA: sub (app) key PEM, signs the info area (overrides the config's SubKeyFile)")
 	unsigned := fs.Bool("unsigned", false, "write the unsigned package (the SDK's update_temp.fwpkg) for a signing server")
+	// What build_upg_pkg.py can do beyond build_ws63_update.py's rules.
+	images := fs.StringArray("image", nil, "SECTION=FILE: pack FILE under the config's [SECTION] (application, flashboot, nv, hilink, res_index, res_data or "+
+		"any other); repeat it: the packer's own image list, in that order, without --pkt's rules (no flashboot added, versions up to 112 characters). "+
+		"Excludes --pkt, --app, --flashboot, --nv, --hilink")
+	noBoot := fs.Bool("no-flashboot", false, "do not add flashboot to --pkt (build_ws63_update.py always adds it; the packer does not need it)")
+	longVer := fs.Bool("long-ver", false, "allow --ver up to 112 characters, the user area's size (build_ws63_update.py allows 16)")
+	anyVerExt := fs.Bool("any-version-ext", false, "pack each section's version_ext as given, as the SDK packer does (by default one that is not 0, 1, 3, 7, … is refused)")
+	verExts := fs.StringArray("version-ext", nil, "SECTION=N: set [SECTION]'s version_ext (hex with 0x, else decimal); repeatable")
+	hwID := fs.String("hardware-id", "", "N: the info area's hardware_id instead of the config's HardwareID (hex with 0x, else decimal)")
 	out := fs.StringP("output", "o", "", "output file (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -46,40 +59,31 @@ func runPack(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := upg.PackOptions{Config: cfg, Pkt: strings.Split(*pkt, ","), Ver: *ver, Unsigned: *unsigned}
-	secs, err := upg.Sections(opts.Pkt)
-	if err != nil {
-		return fmt.Errorf("pack: %w", err)
-	}
-	inputs := []struct {
-		section, flag, path string
-		dst                 *[]byte
-	}{
-		{upg.SectionApplication, "--app", *appF, &opts.App},
-		{upg.SectionHilink, "--hilink", *hilinkF, &opts.Hilink},
-		{upg.SectionFlashboot, "--flashboot", *bootF, &opts.Flashboot},
-		{upg.SectionNV, "--nv", *nvF, &opts.NV},
-	}
-	for _, in := range inputs {
-		packed := false
-		for _, s := range secs {
-			packed = packed || s == in.section
+	opts := upg.PackOptions{Config: cfg, Ver: *ver, Unsigned: *unsigned, NoFlashboot: *noBoot, LongVer: *longVer, AnyVersionExt: *anyVerExt}
+	for _, kv := range *verExts {
+		sec, val, err := packSetting("--version-ext", kv)
+		if err != nil {
+			return err
 		}
-		switch {
-		case packed && in.path == "":
-			return fmt.Errorf("pack: the package holds %s (--pkt %s): %s FILE is required", in.section, *pkt, in.flag)
-		case !packed && in.path != "":
-			fmt.Fprintf(stderr, "pack: ignoring %s: %s is not in --pkt %s\n", in.flag, in.section, *pkt)
-		case packed:
-			b, err := os.ReadFile(in.path)
-			if err != nil {
-				return fmt.Errorf("pack: %w", err)
-			}
-			if len(b) == 0 {
-				return fmt.Errorf("pack: %s: empty file", in.path)
-			}
-			*in.dst = b
+		ic := cfg.Image(sec)
+		if ic == nil {
+			return fmt.Errorf("pack: --version-ext %s: the config has no [%s] section", kv, sec)
 		}
+		ic.VersionExt = val
+	}
+	if *hwID != "" {
+		n, err := parseNumber(*hwID)
+		if err != nil {
+			return fmt.Errorf("pack: --hardware-id %s: %w", *hwID, err)
+		}
+		opts.HardwareID = &n
+	}
+	if len(*images) > 0 {
+		if err := packImageList(fs, *images, &opts); err != nil {
+			return err
+		}
+	} else if err := packPktInputs(*pkt, &opts, stderr, [4]string{*appF, *hilinkF, *bootF, *nvF}); err != nil {
+		return err
 	}
 	if cfg.SignMode() == upg.SignECDSA && !*unsigned {
 		if opts.RootKey, err = packKey(*rootF, "--root-key", *cfgPath, cfg.Sign.RootKeyFile, "RootKeyFile"); err != nil {
@@ -97,6 +101,109 @@ func runPack(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("pack: %w", err)
 	}
 	return packSummary(stdout, *out, pkg, cfg, *unsigned)
+}
+
+// packImageList reads the --image SECTION=FILE list into opts.Images.
+func packImageList(fs *pflag.FlagSet, list []string, opts *upg.PackOptions) error {
+	for _, f := range []string{"pkt", "app", "flashboot", "nv", "hilink", "no-flashboot"} {
+		if fs.Changed(f) {
+			return fmt.Errorf("pack: --image gives the whole image list: drop --%s", f)
+		}
+	}
+	opts.Images = []upg.PackImage{}
+	for _, kv := range list {
+		sec, path, ok := strings.Cut(kv, "=")
+		if !ok || sec == "" || path == "" {
+			return fmt.Errorf("pack: --image %q: want SECTION=FILE", kv)
+		}
+		b, err := readPackInput(path)
+		if err != nil {
+			return err
+		}
+		opts.Images = append(opts.Images, upg.PackImage{Section: sec, Data: b})
+	}
+	return nil
+}
+
+func readPackInput(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("pack: %w", err)
+	}
+	if len(b) == 0 {
+		return nil, fmt.Errorf("pack: %s: empty file", path)
+	}
+	return b, nil
+}
+
+// packSetting splits a SECTION=N flag value.
+func packSetting(flag, kv string) (string, uint32, error) {
+	sec, val, ok := strings.Cut(kv, "=")
+	if !ok || sec == "" {
+		return "", 0, fmt.Errorf("pack: %s %q: want SECTION=N", flag, kv)
+	}
+	n, err := parseNumber(val)
+	if err != nil {
+		return "", 0, fmt.Errorf("pack: %s %s: %w", flag, kv, err)
+	}
+	return sec, n, nil
+}
+
+// parseNumber reads a 32-bit number: hex with 0x, else decimal.
+func parseNumber(s string) (uint32, error) {
+	base := 10
+	if len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X") {
+		s, base = s[2:], 16
+	}
+	n, err := strconv.ParseUint(s, base, 32)
+	if err != nil {
+		return 0, errors.New("not a 32-bit number (hex with 0x, else decimal)")
+	}
+	return uint32(n), nil
+}
+
+// packPktInputs reads the --app/--hilink/--flashboot/--nv files the
+// --pkt list needs (paths in that order).
+func packPktInputs(pkt string, opts *upg.PackOptions, stderr io.Writer, paths [4]string) error {
+	opts.Pkt = strings.Split(pkt, ",")
+	var secs []string
+	var err error
+	if opts.NoFlashboot {
+		secs, err = upg.SectionsWithoutBoot(opts.Pkt)
+	} else {
+		secs, err = upg.Sections(opts.Pkt)
+	}
+	if err != nil {
+		return fmt.Errorf("pack: %w", err)
+	}
+	inputs := []struct {
+		section, flag, path string
+		dst                 *[]byte
+	}{
+		{upg.SectionApplication, "--app", paths[0], &opts.App},
+		{upg.SectionHilink, "--hilink", paths[1], &opts.Hilink},
+		{upg.SectionFlashboot, "--flashboot", paths[2], &opts.Flashboot},
+		{upg.SectionNV, "--nv", paths[3], &opts.NV},
+	}
+	for _, in := range inputs {
+		packed := false
+		for _, s := range secs {
+			packed = packed || s == in.section
+		}
+		switch {
+		case packed && in.path == "":
+			return fmt.Errorf("pack: the package holds %s (--pkt %s): %s FILE is required", in.section, pkt, in.flag)
+		case !packed && in.path != "":
+			fmt.Fprintf(stderr, "pack: ignoring %s: %s is not in --pkt %s\n", in.flag, in.section, pkt)
+		case packed:
+			b, err := readPackInput(in.path)
+			if err != nil {
+				return err
+			}
+			*in.dst = b
+		}
+	}
+	return nil
 }
 
 // packConfig picks the config: a file, or the built-in SDK one in the

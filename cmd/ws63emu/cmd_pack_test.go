@@ -262,3 +262,112 @@ func TestPackBadInput(t *testing.T) {
 		t.Errorf("ignored --nv: exit %d: %s %s", code, stdout, stderr)
 	}
 }
+
+// TestPackBeyondTheWrapper: the options that reach what build_upg_pkg.py
+// can make and build_ws63_update.py's rules forbid.
+func TestPackBeyondTheWrapper(t *testing.T) {
+	in := newPkgInputs(t)
+	out := filepath.Join(in.dir, "out.fwpkg")
+	cfgPath := filepath.Join(in.dir, "extra.cfg")
+	cfgText := strings.Replace(ecdsaCfg, "KeyAlg=0x2A13C812", "KeyAlg=0x2A13C867", 1) + `
+[res_index]
+HeaderMagic=0x464F5451
+ImageId=0xCB9E0826
+DecompressFlag=0x0
+ReRncFlag=0x0
+RootKeyType=0x0
+version_ext=0x0
+version_mask=0x0
+
+[res_data]
+HeaderMagic=0x464F5451
+ImageId=0xCB9E0832
+DecompressFlag=0x3C7896E1
+ReRncFlag=0x0
+RootKeyType=0x0
+version_ext=0x5
+version_mask=0x0
+`
+	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	read := func(t *testing.T) *upg.Package {
+		t.Helper()
+		b := readFile(t, out)
+		p, err := upg.ReadPackage(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ids := func(p *upg.Package) string {
+		var s []string
+		for _, h := range p.Headers {
+			s = append(s, upg.ImageName(h.ImageID))
+		}
+		return strings.Join(s, ",")
+	}
+	long := strings.Repeat("x", upg.UserAreaLen)
+	for _, tc := range []struct {
+		name string
+		args []string
+		ids  string
+		ver  string
+		hwID uint32
+	}{
+		{"no flashboot", []string{"--sign", "sha256", "--app", in.app, "--no-flashboot"}, "application", "", 0},
+		{"long version", []string{"--sign", "sha256", "--app", in.app, "--flashboot", in.boot, "--long-ver", "--ver", long}, "application,flashboot", long, 0},
+		{"non-ASCII version", []string{"--sign", "sha256", "--app", in.app, "--flashboot", in.boot, "--ver", "版本2.0β"}, "application,flashboot", "版本", 0},
+		{"image order and extra sections", []string{"--config", cfgPath, "--any-version-ext", "--image", "res_data=" + in.nv,
+			"--image", "flashboot=" + in.boot, "--image", "res_index=" + in.nv, "--image", "application=" + in.app, "--ver", long},
+			"res_data,flashboot,res_index,application", long, 0},
+		{"hardware id", []string{"--sign", "sha256", "--app", in.app, "--no-flashboot", "--hardware-id", "0x1234"}, "application", "", 0x1234},
+		{"version_ext as given", []string{"--sign", "sha256", "--app", in.app, "--no-flashboot", "--version-ext", "application=0x5", "--any-version-ext"}, "application", "", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, stderr, code := runCLI(t, append(append([]string{"pack"}, tc.args...), "-o", out)...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			p := read(t)
+			if got := ids(p); got != tc.ids {
+				t.Errorf("images %s, want %s", got, tc.ids)
+			}
+			if got := string(bytes.TrimRight(p.Info.User[:], "\x00")); got != tc.ver {
+				t.Errorf("user area %q, want %q", got, tc.ver)
+			}
+			if p.Info.HardwareID != tc.hwID {
+				t.Errorf("hardware_id 0x%X, want 0x%X", p.Info.HardwareID, tc.hwID)
+			}
+		})
+	}
+	if p := read(t); p.Headers[0].VersionExt != 0x5 {
+		t.Errorf("--version-ext application=0x5: version_ext 0x%X", p.Headers[0].VersionExt)
+	}
+
+	base := []string{"pack", "--sign", "sha256", "-o", out}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"long version without --long-ver", append(base, "--app", in.app, "--no-flashboot", "--ver", long), "version string too long"},
+		{"17 non-ASCII characters", append(base, "--app", in.app, "--no-flashboot", "--ver", strings.Repeat("é", 17)), "version string too long"},
+		{"--image with --app", append(base, "--image", "application="+in.app, "--app", in.app), "drop --app"},
+		{"--image without =", append(base, "--image", in.app), "want SECTION=FILE"},
+		{"--image unknown section", append(base, "--image", "res_index="+in.app), "no [res_index] section"},
+		{"res_data alone", []string{"pack", "--config", cfgPath, "--any-version-ext", "--image", "res_data=" + in.nv, "-o", out}, "res_data cannot be packed without res_index"},
+		{"version_ext refused", append(base, "--app", in.app, "--no-flashboot", "--version-ext", "application=5"), "version_ext"},
+		{"bad hardware id", append(base, "--app", in.app, "--no-flashboot", "--hardware-id", "x"), "--hardware-id x"},
+		{"bad version-ext", append(base, "--app", in.app, "--no-flashboot", "--version-ext", "application"), "want SECTION=N"},
+	} {
+		before := readFile(t, out)
+		_, stderr, code := runCLI(t, tc.args...)
+		if code != exitBadInput || !strings.Contains(stderr, tc.want) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+			t.Errorf("%s: exit %d, stderr %q; want %d and one line with %q", tc.name, code, stderr, exitBadInput, tc.want)
+		}
+		if !bytes.Equal(readFile(t, out), before) {
+			t.Errorf("%s: the output file changed", tc.name)
+		}
+	}
+}
