@@ -186,7 +186,27 @@ type PackageCmd struct {
 	Sign   string
 	Config string // a fota.cfg to take the sections and key area from
 
+	// What the SDK packer (build_upg_pkg.py) can do beyond the wrapper
+	// build_ws63_update.py's rules (upg.PackOptions).
+	OrderGiven    bool     // order=given: the packer's own image list, in images= order
+	Sections      []string // sections=NAME:SECTION,…: NAME goes under [SECTION] (with order=given)
+	NoFlashboot   bool     // add-flashboot=off: no flashboot image needed
+	LongVer       bool     // long-ver=on: ver= up to 112 characters
+	AnyVersionExt bool     // any-version-ext=on: version_ext packed as given
+	HardwareID    string   // hardware-id=N: the info area's hardware_id ("" = the config's)
+
 	PackageModels // recovery.go: encrypt
+}
+
+// SectionOf is the fota.cfg section image name goes under: the one
+// sections= names, else its kind's ("" for an unknown kind).
+func (c *PackageCmd) SectionOf(name, kind string) string {
+	for _, s := range c.Sections {
+		if n, sec, _ := strings.Cut(s, ":"); n == name {
+			return sec
+		}
+	}
+	return sectionOfKind(kind)
 }
 
 func (c *PackageCmd) String() string {
@@ -201,7 +221,23 @@ func (c *PackageCmd) String() string {
 			s += " compress=" + strings.Join(c.Compress, ",")
 		}
 	}
-	return words(s, kv("ver", c.Ver), kv("sign", c.Sign), kv("config", c.Config)) + c.PackageModels.String()
+	s = words(s, kv("ver", c.Ver), kv("sign", c.Sign), kv("config", c.Config))
+	if c.OrderGiven {
+		s += " order=given"
+	}
+	if len(c.Sections) > 0 {
+		s += " sections=" + strings.Join(c.Sections, ",")
+	}
+	if c.NoFlashboot {
+		s += " add-flashboot=off"
+	}
+	if c.LongVer {
+		s += " long-ver=on"
+	}
+	if c.AnyVersionExt {
+		s += " any-version-ext=on"
+	}
+	return words(s, kv("hardware-id", c.HardwareID)) + c.PackageModels.String()
 }
 
 // PowerOnCmd is `power-on`: power the device and boot until the app runs

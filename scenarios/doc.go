@@ -19,6 +19,8 @@
 //	image NAME file=PATH [kind=K]
 //	burn NAME...
 //	package PKG images=A,B[,...] [compress=A,...|none] [ver=STR] [sign=ecdsa|sha256] [config=FILE]
+//	       [order=sdk|given] [sections=NAME:SECTION,...] [add-flashboot=on|off] [long-ver=on|off]
+//	       [any-version-ext=on|off] [hardware-id=N]
 //	package PKG file=PATH
 //	power-on
 //	store PKG [chunk=N]
@@ -96,6 +98,21 @@
 // signed by the device's root key (or the seeded root key when the device
 // has none) with a seeded sub key. package file= stores a real package as
 // it is.
+//
+// Those are the rules of the wrapper build_ws63_update.py; the packer under
+// it, build_upg_pkg.py, can make more, and these settings reach it:
+// order=given packs images= in that order as the packer's own image list
+// (upg.PackOptions.Images: no flashboot needed, ver= up to 112
+// characters, one image per section rather than per kind); sections=
+// NAME:SECTION (with order=given) packs an image under another fota.cfg
+// section than its kind's — res_index, res_data or a section of config=;
+// add-flashboot=off lets a wrapper package go without flashboot;
+// long-ver=on allows ver= up to the user area's 112 characters;
+// any-version-ext=on packs a version_ext that is not 0, 1, 3, 7, … as
+// given (it is refused otherwise); hardware-id=N replaces the config's
+// HardwareID. ver= counts characters, as the SDK does, and the user area
+// gets one byte per character (the first bytes of the UTF-8 encoding: 9
+// é, 18 bytes, store 4½ of them).
 //
 // store and request-upgrade are app calls: they need a running app. store
 // is the guide's sequence (get_storage_size, prepare, write_package_sync

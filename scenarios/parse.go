@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ws63emu/ws63emu/flash"
 	"github.com/ws63emu/ws63emu/image"
@@ -462,8 +463,12 @@ func (p *parser) package_(a *args) (Command, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := c.parsePackerSettings(a); err != nil {
+			return nil, err
+		}
 		seen := map[string]bool{}
 		kinds := map[string]string{}
+		sections := map[string]string{}
 		unknown := false
 		for _, name := range splitList(list) {
 			im, ok := p.images[name]
@@ -477,6 +482,18 @@ func (p *parser) package_(a *args) (Command, error) {
 			}
 			seen[name] = true
 			c.Images = append(c.Images, name)
+			if c.OrderGiven {
+				sec := c.SectionOf(name, im.Kind)
+				if sec == "" {
+					unknown = true // a file= image without kind=: its section is known when it is read
+					continue
+				}
+				if prev, dup := sections[sec]; dup {
+					return nil, a.errf("images %q and %q both go under [%s]; a package holds one image per section", prev, name, sec)
+				}
+				sections[sec] = name
+				continue
+			}
 			if im.Kind == "" {
 				unknown = true // a file= image: its kind is known when it is read
 				continue
@@ -485,13 +502,26 @@ func (p *parser) package_(a *args) (Command, error) {
 				return nil, a.errf("images %q and %q are both %s images; a package holds one of each kind", prev, name, im.Kind)
 			}
 			kinds[im.Kind] = name
+			sections[sectionOfKind(im.Kind)] = name
 		}
-		if _, ok := kinds[KindFlashboot]; !ok && !unknown {
-			return nil, a.errf("images= needs a flashboot image: the SDK's build_ws63_update.py always packs flashboot")
+		for _, s := range c.Sections {
+			if n, _, _ := strings.Cut(s, ":"); !seen[n] {
+				return nil, a.errf("sections: %q is not one of images=", n)
+			}
 		}
-		if _, ok := kinds[KindNV]; ok {
-			if _, ok := kinds[KindApp]; !ok && !unknown {
-				return nil, a.errf("an NV image needs an app image beside it (the SDK packer refuses NV alone)")
+		if _, ok := kinds[KindFlashboot]; !ok && !unknown && !c.OrderGiven && !c.NoFlashboot {
+			return nil, a.errf("images= needs a flashboot image: the SDK's build_ws63_update.py always packs flashboot (add-flashboot=off or order=given lift that rule)")
+		}
+		if !unknown {
+			if _, ok := sections[upg.SectionNV]; ok {
+				if _, ok := sections[upg.SectionApplication]; !ok {
+					return nil, a.errf("an NV image needs an app image beside it (the SDK packer refuses NV alone)")
+				}
+			}
+			if _, ok := sections[upg.SectionResData]; ok {
+				if _, ok := sections[upg.SectionResIndex]; !ok {
+					return nil, a.errf("res_data needs a res_index image beside it (the SDK packer refuses res_data alone)")
+				}
 			}
 		}
 		if len(c.Images) > upg.MaxImages {
@@ -520,8 +550,13 @@ func (p *parser) package_(a *args) (Command, error) {
 		if c.Ver, _, err = a.optional("ver"); err != nil {
 			return nil, err
 		}
-		if len(c.Ver) > upg.MaxVerLen {
-			return nil, a.errf("ver=%q is longer than %d characters (build_ws63_update.py refuses it)", c.Ver, upg.MaxVerLen)
+		// Characters, not bytes, as the SDK counts them.
+		if n := utf8.RuneCountInString(c.Ver); c.LongVer || c.OrderGiven {
+			if n > upg.UserAreaLen {
+				return nil, a.errf("ver=%q has %d characters; the user area holds %d", c.Ver, n, upg.UserAreaLen)
+			}
+		} else if n > upg.MaxVerLen {
+			return nil, a.errf("ver=%q is longer than %d characters (build_ws63_update.py refuses it; long-ver=on allows %d)", c.Ver, upg.MaxVerLen, upg.UserAreaLen)
 		}
 		sign, ok, err := a.optional("sign")
 		if err != nil {
@@ -545,6 +580,57 @@ func (p *parser) package_(a *args) (Command, error) {
 	}
 	p.packages[c.Name] = c
 	return c, nil
+}
+
+// parsePackerSettings reads the package line's build_upg_pkg.py settings.
+func (c *PackageCmd) parsePackerSettings(a *args) error {
+	order, ok, err := a.optional("order")
+	if err != nil {
+		return err
+	}
+	if ok {
+		switch order {
+		case "given":
+			c.OrderGiven = true
+		case "sdk":
+		default:
+			return a.errf("order=%q: want sdk (build_ws63_update.py's: application, hilink, flashboot, nv) or given (images= order)", order)
+		}
+	}
+	if v, ok, err := a.optional("sections"); err != nil {
+		return err
+	} else if ok {
+		if !c.OrderGiven {
+			return a.errf("sections= needs order=given (build_ws63_update.py packs each image under its kind's section)")
+		}
+		for _, s := range splitList(v) {
+			name, sec, ok := strings.Cut(s, ":")
+			if !ok || name == "" || sec == "" {
+				return a.errf("sections: %q: want NAME:SECTION", s)
+			}
+			c.Sections = append(c.Sections, s)
+		}
+	}
+	var add bool
+	if add, err = a.flag("add-flashboot", true); err != nil {
+		return err
+	}
+	c.NoFlashboot = !add
+	if c.LongVer, err = a.flag("long-ver", false); err != nil {
+		return err
+	}
+	if c.AnyVersionExt, err = a.flag("any-version-ext", false); err != nil {
+		return err
+	}
+	if _, ok, err := a.uint("hardware-id", 32, 0); err != nil {
+		return err
+	} else if ok {
+		c.HardwareID = a.vals["hardware-id"]
+	}
+	if c.OrderGiven && c.NoFlashboot {
+		return a.errf("add-flashboot=off: order=given never adds flashboot")
+	}
+	return nil
 }
 
 func slicesContains(s []string, v string) bool {

@@ -135,6 +135,49 @@ expect state off
 	}
 }
 
+// TestParsePackerSettings: the package settings that reach what
+// build_upg_pkg.py can make, in canonical form and typed.
+func TestParsePackerSettings(t *testing.T) {
+	src := `device layout=compress
+image app-v2 kind=app version=2
+image fb-v2 kind=flashboot version=2
+image nv kind=nv version=1
+package sdk images=fb-v2,app-v2,nv order=given sections=nv:res_index long-ver=on any-version-ext=on hardware-id=0x10 ver=版本2.0β
+package noboot images=app-v2 add-flashboot=off ver=ééééééééé
+package long images=app-v2,fb-v2 long-ver=on ver=` + strings.Repeat("v", 112) + `
+package wrapper images=app-v2,fb-v2 order=sdk
+`
+	s := parseString(t, src)
+	want := []string{
+		"device layout=compress seed=0",
+		"image app-v2 kind=app version=2",
+		"image fb-v2 kind=flashboot version=2",
+		"image nv kind=nv version=1",
+		"package sdk images=fb-v2,app-v2,nv ver=版本2.0β order=given sections=nv:res_index long-ver=on any-version-ext=on hardware-id=0x10",
+		"package noboot images=app-v2 ver=ééééééééé add-flashboot=off",
+		"package long images=app-v2,fb-v2 ver=" + strings.Repeat("v", 112) + " long-ver=on",
+		"package wrapper images=app-v2,fb-v2",
+	}
+	var got []string
+	for _, c := range s.Commands {
+		got = append(got, c.String())
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("commands (-want +got):\n%s", d)
+	}
+	sdk := s.Commands[4].(*PackageCmd)
+	if !sdk.OrderGiven || !sdk.LongVer || !sdk.AnyVersionExt || sdk.HardwareID != "0x10" || sdk.NoFlashboot ||
+		sdk.SectionOf("nv", KindNV) != "res_index" || sdk.SectionOf("app-v2", KindApp) != "application" {
+		t.Errorf("package sdk = %+v", sdk)
+	}
+	if nb := s.Commands[5].(*PackageCmd); !nb.NoFlashboot || nb.OrderGiven {
+		t.Errorf("package noboot = %+v", nb)
+	}
+	if s2 := parseString(t, s.String()); s2.String() != s.String() {
+		t.Errorf("the canonical form does not parse back to itself:\n%s\n%s", s, s2)
+	}
+}
+
 func TestParseDefaults(t *testing.T) {
 	s := parseString(t, "device layout=ab secure-boot=on root-key=none in-order-writes=true boot-budget=8\nrequest-upgrade\n")
 	d := s.Commands[0].(*DeviceCmd)
@@ -188,6 +231,16 @@ func TestParseErrors(t *testing.T) {
 		{"package compress other", img + "package p images=a,f compress=c\n", 4, `compress: "c" is not one of images=`},
 		{"package compress nv", img + "image n kind=nv version=1\npackage p images=a,f,n compress=n\n", 5, `NV image`},
 		{"package long ver", img + "package p images=a,f ver=12345678901234567\n", 4, `longer than 16 characters`},
+		{"package 17 non-ASCII characters", img + "package p images=a,f ver=" + strings.Repeat("é", 17) + "\n", 4, `longer than 16 characters`},
+		{"package ver over the user area", img + "package p images=a,f long-ver=on ver=" + strings.Repeat("v", 113) + "\n", 4, `113 characters; the user area holds 112`},
+		{"package sections without order", img + "package p images=a,f sections=a:res_index\n", 4, `sections= needs order=given`},
+		{"package sections bad", img + "package p images=a,f order=given sections=a\n", 4, `want NAME:SECTION`},
+		{"package sections other", img + "package p images=a,f order=given sections=x:res_index\n", 4, `"x" is not one of images=`},
+		{"package section twice", img + "package p images=a,f order=given sections=f:application\n", 4, `both go under [application]`},
+		{"package res_data alone", img + "package p images=a,f order=given sections=f:res_data\n", 4, `res_data needs a res_index image`},
+		{"package bad order", img + "package p images=a,f order=random\n", 4, `order="random"`},
+		{"package add-flashboot with order", img + "package p images=a order=given add-flashboot=off\n", 4, `order=given never adds flashboot`},
+		{"package bad hardware-id", img + "package p images=a,f hardware-id=x\n", 4, `hardware-id="x"`},
 		{"package bad sign", img + "package p images=a,f sign=rsa\n", 4, `sign="rsa"`},
 		{"package name clash", img + "package a images=a,f\n", 4, `"a" is already declared on line 2`},
 		{"store unknown", img + "store p\n", 4, `unknown package "p"`},

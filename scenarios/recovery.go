@@ -386,7 +386,7 @@ func (r *Runner) packModels(d *PackageCmd, cfg *upg.Config, o *upg.PackOptions) 
 		if !ok || b.decl.File != "" {
 			continue
 		}
-		if ic := cfg.Image(sectionOfKind(b.kind)); ic != nil && b.decl.VersionExt != 0 {
+		if ic := cfg.Image(d.SectionOf(name, b.kind)); ic != nil && b.decl.VersionExt != 0 {
 			ic.VersionExt = b.decl.VersionExt
 		}
 	}

@@ -618,7 +618,18 @@ func (r *Runner) pack(c Command, p *builtPackage) error {
 	case SignSHA256:
 		cfg.SetSignMode(upg.SignSHA256)
 	}
-	o := upg.PackOptions{Config: cfg, Ver: d.Ver}
+	o := upg.PackOptions{Config: cfg, Ver: d.Ver, NoFlashboot: d.NoFlashboot, LongVer: d.LongVer, AnyVersionExt: d.AnyVersionExt}
+	if d.HardwareID != "" {
+		id, err := strconv.ParseUint(d.HardwareID, 0, 32) // checked by the parser
+		if err != nil {
+			return err
+		}
+		hw := uint32(id)
+		o.HardwareID = &hw
+	}
+	if d.OrderGiven {
+		o.Images = []upg.PackImage{}
+	}
 	compress := map[string]bool{}
 	for _, n := range d.Compress {
 		compress[n] = true
@@ -629,28 +640,37 @@ func (r *Runner) pack(c Command, p *builtPackage) error {
 		if err != nil {
 			return err
 		}
-		// The parser checked these for images of a declared kind; a file=
-		// image's kind is known only now.
-		if prev, dup := kinds[b.kind]; dup {
-			return fmt.Errorf("images %q and %q are both %s images; a package holds one of each kind", prev, name, b.kind)
-		}
-		kinds[b.kind] = name
 		if b.kind == KindFlashbootBackup {
 			return fmt.Errorf("image %q: a flashboot-backup image cannot go into a package (FOTA never writes the backup)", name)
 		}
-		var section string
-		switch b.kind {
-		case KindApp:
-			o.App, section, p.app = b.data, upg.SectionApplication, name
-			o.Pkt = append(o.Pkt, upg.PktApp)
-		case KindFlashboot:
-			o.Flashboot, section = b.data, upg.SectionFlashboot
-		case KindNV:
-			o.NV, section = b.data, upg.SectionNV
-			o.Pkt = append(o.Pkt, upg.PktNV)
-		case KindHilink:
-			o.Hilink, section = b.data, upg.SectionHilink
-			o.Pkt = append(o.Pkt, upg.PktHilink)
+		section := d.SectionOf(name, b.kind)
+		if d.OrderGiven {
+			// The packer's own list: any section, in images= order.
+			o.Images = append(o.Images, upg.PackImage{Section: section, Data: b.data})
+			if section == upg.SectionApplication && b.kind == KindApp {
+				p.app = name
+			}
+		} else {
+			// The parser checked these for images of a declared kind; a
+			// file= image's kind is known only now.
+			if prev, dup := kinds[b.kind]; dup {
+				return fmt.Errorf("images %q and %q are both %s images; a package holds one of each kind", prev, name, b.kind)
+			}
+			kinds[b.kind] = name
+			switch b.kind {
+			case KindApp:
+				o.App, p.app = b.data, name
+				o.Pkt = append(o.Pkt, upg.PktApp)
+			case KindFlashboot:
+				o.Flashboot = b.data
+				o.Pkt = append(o.Pkt, upg.PktBoot)
+			case KindNV:
+				o.NV = b.data
+				o.Pkt = append(o.Pkt, upg.PktNV)
+			case KindHilink:
+				o.Hilink = b.data
+				o.Pkt = append(o.Pkt, upg.PktHilink)
+			}
 		}
 		if d.CompressSet {
 			ic := cfg.Image(section)
