@@ -151,3 +151,45 @@ expect error ERRCODE_SUCC
 }
 
 func writeFile(path, text string) error { return os.WriteFile(path, []byte(text), 0o644) }
+
+// TestPackagedAppReadsOnlyTheHead: a package file= is named from its app's
+// signed header alone, without decompressing the app (flashboot does that
+// when it applies the package). Damage after the header does not change
+// the answer; damage in the header does.
+func TestPackagedAppReadsOnlyTheHead(t *testing.T) {
+	s, err := Parse("t.scn", strings.NewReader(smallUpgrade))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRunner(s, Options{})
+	if rep, err := r.Run(); err != nil {
+		t.Fatalf("%v\n%s", err, golden(rep))
+	}
+	good := r.packages["up"].data
+	if got := r.packagedApp(good); got != "app-v2" {
+		t.Fatalf("packagedApp = %q, want app-v2", got)
+	}
+	p, err := upg.ReadPackage(bytes.NewReader(good), int64(len(good)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := p.Headers[p.ImageIndex(upg.ImageIDApp)]
+	if !h.Compressed() {
+		t.Fatal("the app is not compressed")
+	}
+	// The stream's tail: a full decode would fail.
+	tail := bytes.Clone(good)
+	end := int(h.ImageOffset + h.ImageLen)
+	for i := end - 64; i < end; i++ {
+		tail[i] ^= 0xA5
+	}
+	if got := r.packagedApp(tail); got != "app-v2" {
+		t.Errorf("damage at the end of the app payload: packagedApp = %q, want app-v2", got)
+	}
+	// The first stream bytes hold the image header.
+	head := bytes.Clone(good)
+	head[h.ImageOffset+upg.LZMAHeaderLen+8] ^= 0xFF
+	if got := r.packagedApp(head); got == "app-v2" {
+		t.Errorf("damage in the app header: still named app-v2")
+	}
+}

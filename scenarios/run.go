@@ -103,7 +103,7 @@ type Runner struct {
 	pkgDecl   map[string]*PackageCmd
 	images    map[string]*builtImage
 	packages  map[string]*builtPackage
-	byHash    map[[32]byte]string // image bytes → declared name
+	byHead    map[headKey]string // image head and length → declared name (packagedApp)
 	sdk       map[[32]byte]string // image bytes → sdk= (recovery.go)
 
 	burnedApp string        // the app burned most recently, or running when ab-upgrade began ("old")
@@ -158,7 +158,7 @@ func NewRunner(s *Script, o Options) *Runner {
 		keys:      map[string]*image.PrivateKey{},
 		imageDecl: map[string]*ImageCmd{}, pkgDecl: map[string]*PackageCmd{},
 		images: map[string]*builtImage{}, packages: map[string]*builtPackage{},
-		byHash: map[[32]byte]string{},
+		byHead: map[headKey]string{},
 		rep:    Report{File: s.File, Expectations: []Expectation{}},
 	}
 }
@@ -403,7 +403,7 @@ func (r *Runner) imageKeys(kind string) (key, parent *image.PrivateKey, err erro
 // register names image bytes for the trace and for verdicts.
 func (r *Runner) register(name string, data []byte) {
 	r.dev.Name(name, data)
-	r.byHash[sha256.Sum256(data)] = name
+	r.byHead[headOf(data, len(data))] = name
 	r.noteSDK(name, data) // recovery.go
 }
 
@@ -451,7 +451,7 @@ func (r *Runner) loadImage(b *builtImage) error {
 	}
 	r.register(d.Name, data[:im.Len()])
 	if len(data) != im.Len() {
-		r.byHash[sha256.Sum256(data)] = d.Name
+		r.byHead[headOf(data, len(data))] = d.Name
 	}
 	b.backup = data // a real flashboot file is burned into the backup as it is
 	return nil
@@ -568,9 +568,24 @@ func (r *Runner) pkg(c Command, name string) (*builtPackage, error) {
 	return p, nil
 }
 
-// packagedApp finds the name of the app image a package file carries by
-// unpacking it and matching the bytes against the declared images; ""
-// when the package does not parse or carries an undeclared app.
+// headKey identifies an image by SHA-256 of its first image.HeaderLen
+// bytes — the signed header, which carries SHA-256 of the code — and its
+// length.
+type headKey struct {
+	head [32]byte
+	size int
+}
+
+func headOf(head []byte, size int) headKey {
+	return headKey{sha256.Sum256(head[:min(len(head), image.HeaderLen)]), size}
+}
+
+// packagedApp names the app image a package file carries: the declared
+// image with the same signed header and length. Only the header is read
+// (for an LZMA payload, the first image.HeaderLen bytes are decoded), so
+// the package is not decompressed twice: flashboot decodes the rest when
+// it applies it. "" when the package does not parse or carries an
+// undeclared app.
 func (r *Runner) packagedApp(data []byte) string {
 	rd := bytes.NewReader(data)
 	p, err := upg.ReadPackage(rd, int64(len(data)))
@@ -594,11 +609,11 @@ func (r *Runner) packagedApp(data []byte) string {
 		}
 		src = dec
 	}
-	raw, err := io.ReadAll(io.LimitReader(src, int64(h.NewImageLen)))
-	if err != nil {
+	head := make([]byte, min(int(h.NewImageLen), image.HeaderLen))
+	if _, err := io.ReadFull(src, head); err != nil {
 		return ""
 	}
-	return r.byHash[sha256.Sum256(raw)]
+	return r.byHead[headOf(head, int(h.NewImageLen))]
 }
 
 func (r *Runner) pack(c Command, p *builtPackage) error {

@@ -429,7 +429,7 @@ func (r *Runner) fork() *Runner {
 	c.pkgDecl = maps.Clone(r.pkgDecl)
 	c.images = maps.Clone(r.images)
 	c.packages = maps.Clone(r.packages)
-	c.byHash = maps.Clone(r.byHash)
+	c.byHead = maps.Clone(r.byHead)
 	c.faults = r.faults.clone()
 	c.rep.Expectations = slices.Clone(r.rep.Expectations)
 	c.rep.Trace = nil
