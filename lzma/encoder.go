@@ -154,7 +154,7 @@ var encoders = sync.Pool{New: func() any { return new(encoder) }}
 // byte 0x5A, dictionary size 4096, the 64-bit data size) and the stream,
 // without an end marker.
 func Encode(data []byte) ([]byte, error) {
-	return AppendEncode(nil, data)
+	return AppendEncode(make([]byte, 0, EncoderHeaderLen+len(data)/2+64), data)
 }
 
 // AppendEncode appends Encode's output to dst.
@@ -262,10 +262,7 @@ func (e *encoder) readMatchDistances() (mainLen, numPairs uint32) {
 	buf := e.mf.buf
 	p1 := e.mf.idx - 1
 	back := p1 - int(e.matches[numPairs-1]) - 1
-	for l < numAvail && buf[p1+int(l)] == buf[back+int(l)] {
-		l++
-	}
-	return l, numPairs
+	return uint32(matchLen(buf[back:], buf[p1:p1+int(numAvail)], int(l))), numPairs
 }
 
 // movePos lets the match finder skip n positions (MOVE_POS).

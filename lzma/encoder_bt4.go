@@ -1,5 +1,10 @@
 package lzma
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // The BT4 match finder of the LZMA SDK's LzFind.c, for a whole input held
 // in memory.
 //
@@ -154,10 +159,7 @@ func (mf *bt4) getMatches(d []uint32) int {
 		found = false
 	}
 	if found {
-		back := cur - int(d2)
-		for maxLen < lenLimit && buf[back+int(maxLen)] == buf[cur+int(maxLen)] {
-			maxLen++
-		}
+		maxLen = uint32(matchLen(buf[cur-int(d2):], buf[cur:cur+int(lenLimit)], int(maxLen)))
 		d[n-2] = maxLen
 		if maxLen == lenLimit {
 			mf.skipTree(lenLimit, curMatch)
@@ -188,12 +190,28 @@ func (mf *bt4) skip(num uint32) {
 	}
 }
 
+// matchLen returns the first i in [start, len(cur)) where back[i] and
+// cur[i] differ, or len(cur). back is at least as long as cur.
+func matchLen(back, cur []byte, start int) int {
+	back = back[:len(cur)]
+	i := start
+	for ; i+8 <= len(cur); i += 8 {
+		if x := binary.LittleEndian.Uint64(back[i:]) ^ binary.LittleEndian.Uint64(cur[i:]); x != 0 {
+			return i + bits.TrailingZeros64(x)>>3
+		}
+	}
+	for ; i < len(cur) && back[i] == cur[i]; i++ {
+	}
+	return i
+}
+
 // searchTree is GetMatchesSpec1: it walks the tree of curMatch, re-rooting
 // it at the current position, and appends each match longer than maxLen.
 func (mf *bt4) searchTree(lenLimit, curMatch uint32, d []uint32, n int, maxLen uint32) int {
 	son := mf.son
 	buf := mf.buf
 	cur := mf.idx
+	c := buf[cur : cur+int(lenLimit)]
 	pos, cycPos, cycSize := mf.pos, mf.cyclicPos, mf.cyclicSize
 	ptr0 := int(cycPos)<<1 + 1
 	ptr1 := int(cycPos) << 1
@@ -210,14 +228,11 @@ func (mf *bt4) searchTree(lenLimit, curMatch uint32, d []uint32, n int, maxLen u
 				node += cycSize
 			}
 			pair := int(node) << 1
-			pb := cur - int(delta)
+			back := buf[cur-int(delta):]
 			l := min(len0, len1)
 			pair0 := son[pair]
-			if buf[pb+int(l)] == buf[cur+int(l)] {
-				l++
-				for l != lenLimit && buf[pb+int(l)] == buf[cur+int(l)] {
-					l++
-				}
+			if back[l] == c[l] {
+				l = uint32(matchLen(back, c, int(l)+1))
 				if maxLen < l {
 					maxLen = l
 					d[n], d[n+1] = l, delta-1
@@ -229,7 +244,7 @@ func (mf *bt4) searchTree(lenLimit, curMatch uint32, d []uint32, n int, maxLen u
 					}
 				}
 			}
-			if buf[pb+int(l)] < buf[cur+int(l)] {
+			if back[l] < c[l] {
 				son[ptr1] = curMatch
 				curMatch = son[pair+1]
 				ptr1 = pair + 1
@@ -256,6 +271,7 @@ func (mf *bt4) skipTree(lenLimit, curMatch uint32) {
 	son := mf.son
 	buf := mf.buf
 	cur := mf.idx
+	c := buf[cur : cur+int(lenLimit)]
 	pos, cycPos, cycSize := mf.pos, mf.cyclicPos, mf.cyclicSize
 	ptr0 := int(cycPos)<<1 + 1
 	ptr1 := int(cycPos) << 1
@@ -272,20 +288,17 @@ func (mf *bt4) skipTree(lenLimit, curMatch uint32) {
 				node += cycSize
 			}
 			pair := int(node) << 1
-			pb := cur - int(delta)
+			back := buf[cur-int(delta):]
 			l := min(len0, len1)
-			if buf[pb+int(l)] == buf[cur+int(l)] {
-				l++
-				for l != lenLimit && buf[pb+int(l)] == buf[cur+int(l)] {
-					l++
-				}
+			if back[l] == c[l] {
+				l = uint32(matchLen(back, c, int(l)+1))
 				if l == lenLimit {
 					son[ptr1] = son[pair]
 					son[ptr0] = son[pair+1]
 					return
 				}
 			}
-			if buf[pb+int(l)] < buf[cur+int(l)] {
+			if back[l] < c[l] {
 				son[ptr1] = curMatch
 				curMatch = son[pair+1]
 				ptr1 = pair + 1

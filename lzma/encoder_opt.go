@@ -111,10 +111,7 @@ func (e *encoder) getOptimum(position uint32) uint32 {
 			repLens[i] = 0
 			continue
 		}
-		l := uint32(2)
-		for l < numAvail && buf[data+int(l)] == buf[d2+int(l)] {
-			l++
-		}
+		l := uint32(matchLen(buf[d2:], buf[data:data+int(numAvail)], 2))
 		repLens[i] = l
 		if l > repLens[repMaxIndex] {
 			repMaxIndex = i
@@ -358,10 +355,7 @@ func (e *encoder) getOptimum(position uint32) uint32 {
 			d2 := data - int(reps[0])
 			if buf[data+1] == buf[d2+1] && buf[data+2] == buf[d2+2] {
 				limit := min(uint32(encFastBytes+1), numAvailFull)
-				l := uint32(3)
-				for l < limit && buf[data+int(l)] == buf[d2+int(l)] {
-					l++
-				}
+				l := uint32(matchLen(buf[d2:], buf[data:data+int(limit)], 3))
 				state2 := uint32(encLitNext[state])
 				posState2 := (position + 1) & pbMask
 				price := litPrice + e.priceRep0(state2, posState2)
@@ -384,10 +378,7 @@ func (e *encoder) getOptimum(position uint32) uint32 {
 			if buf[data] != buf[d2] || buf[data+1] != buf[d2+1] {
 				continue
 			}
-			l := uint32(2)
-			for l < numAvail && buf[data+int(l)] == buf[d2+int(l)] {
-				l++
-			}
+			l := uint32(matchLen(buf[d2:], buf[data:data+int(numAvail)], 2))
 			last = max(last, cur+l)
 			price := repMatchPrice + e.pricePureRep(repIndex, state, posState)
 			for len2 := l; len2 >= 2; len2-- {
@@ -416,9 +407,7 @@ func (e *encoder) getOptimum(position uint32) uint32 {
 				state2 = encStateLitAfterRep
 				posState2 = (posState2 + 1) & pbMask
 				price += e.priceRep0(state2, posState2)
-				for len2 < limit && buf[data+int(len2)] == buf[d2+int(len2)] {
-					len2++
-				}
+				len2 = uint32(matchLen(buf[d2:], buf[data:data+int(limit)], int(len2)))
 				len2 -= l
 				offset := cur + l + len2
 				last = max(last, offset)
@@ -470,9 +459,7 @@ func (e *encoder) getOptimum(position uint32) uint32 {
 			limit := min(len2+encFastBytes, numAvailFull)
 			len2 += 2
 			if len2 <= limit && buf[data+int(len2)-2] == buf[d2+int(len2)-2] && buf[data+int(len2)-1] == buf[d2+int(len2)-1] {
-				for len2 < limit && buf[data+int(len2)] == buf[d2+int(len2)] {
-					len2++
-				}
+				len2 = uint32(matchLen(buf[d2:], buf[data:data+int(limit)], int(len2)))
 				len2 -= l
 				state2 := uint32(encMatchNext[state])
 				posState2 := (position + l) & pbMask

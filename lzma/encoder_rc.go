@@ -88,14 +88,31 @@ func (rc *rangeEncoder) direct(v uint32, hi, lo uint32) {
 }
 
 // tree codes the numBits-bit symbol sym, high bit first, through the
-// probability tree probs (probs[1] is the root).
+// probability tree probs (probs[1] is the root). It is bit() in a loop,
+// with the range kept in a local.
 func (rc *rangeEncoder) tree(probs []uint16, numBits uint32, sym uint32) {
+	rng := rc.rng
 	m := uint32(1)
 	for i := numBits; i > 0; i-- {
 		b := sym >> (i - 1) & 1
-		rc.bit(&probs[m], b)
+		p := &probs[m]
+		ttt := uint32(*p)
+		bound := (rng >> encProbBits) * ttt
+		if b == 0 {
+			rng = bound
+			*p = uint16(ttt + (encProbTotal-ttt)>>encMoveBits)
+		} else {
+			rc.low += uint64(bound)
+			rng -= bound
+			*p = uint16(ttt - ttt>>encMoveBits)
+		}
+		if rng < encTopValue {
+			rng <<= 8
+			rc.shiftLow()
+		}
 		m = m<<1 | b
 	}
+	rc.rng = rng
 }
 
 // reverseTree codes the low numBits bits of sym, low bit first.

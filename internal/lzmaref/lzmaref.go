@@ -128,24 +128,32 @@ func build() {
 	}
 }
 
+// Times is how long one LzmaEncode call took.
+type Times struct {
+	Wall, CPU time.Duration // wall-clock time; the process's CPU time
+}
+
 // Encode returns the C encoder's .lzma file for data (13-byte header,
 // stream) and the time LzmaEncode took.
-func (e *Encoder) Encode(data []byte) ([]byte, time.Duration, error) {
+func (e *Encoder) Encode(data []byte) ([]byte, Times, error) {
 	var n [4]byte
 	binary.LittleEndian.PutUint32(n[:], uint32(len(data)))
 	if _, err := e.in.Write(n[:]); err != nil {
-		return nil, 0, fmt.Errorf("lzmaref: write: %w", err)
+		return nil, Times{}, fmt.Errorf("lzmaref: write: %w", err)
 	}
 	if _, err := e.in.Write(data); err != nil {
-		return nil, 0, fmt.Errorf("lzmaref: write: %w", err)
+		return nil, Times{}, fmt.Errorf("lzmaref: write: %w", err)
 	}
 	if _, err := io.ReadFull(e.out, n[:]); err != nil {
-		return nil, 0, fmt.Errorf("lzmaref: read: %w", err)
+		return nil, Times{}, fmt.Errorf("lzmaref: read: %w", err)
 	}
-	out := make([]byte, binary.LittleEndian.Uint32(n[:])+8)
+	out := make([]byte, binary.LittleEndian.Uint32(n[:])+16)
 	if _, err := io.ReadFull(e.out, out); err != nil {
-		return nil, 0, fmt.Errorf("lzmaref: read: %w", err)
+		return nil, Times{}, fmt.Errorf("lzmaref: read: %w", err)
 	}
-	ns := binary.LittleEndian.Uint64(out[len(out)-8:])
-	return out[:len(out)-8], time.Duration(ns), nil
+	t := out[len(out)-16:]
+	return out[:len(out)-16], Times{
+		Wall: time.Duration(binary.LittleEndian.Uint64(t)),
+		CPU:  time.Duration(binary.LittleEndian.Uint64(t[8:])),
+	}, nil
 }
