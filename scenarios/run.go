@@ -103,7 +103,7 @@ type Runner struct {
 	pkgDecl   map[string]*PackageCmd
 	images    map[string]*builtImage
 	packages  map[string]*builtPackage
-	byHead    map[headKey]string // image head and length → declared name (packagedApp)
+	byHead    map[headKey]string  // image head and length → declared name (packagedApp)
 	sdk       map[[32]byte]string // image bytes → sdk= (recovery.go)
 
 	burnedApp string        // the app burned most recently, or running when ab-upgrade began ("old")
