@@ -55,6 +55,8 @@
 //	Sections                        build_ws63_update.py get_new_image + check_image_key
 //	Pack                            build_ws63_update.py → build_upg_pkg.py make_upg
 //	                                (+ sign_tool_pltuni mode 3 unless Unsigned)
+//	PackOptions.Images              build_upg_pkg.py's own image list (new_images), without
+//	                                build_ws63_update.py's rules; UserArea: its --ver bytes
 //	SignPackage                     sign_tool_pltuni mode 3 (closed; format from spec §1.6)
 //	Errcode, Code                   errcode_t (errcode.h)
 //	Options.EncryptChunk, ReEncrypt upg_encry_porting.c re-encryption (a model, encrypt.go)
@@ -144,7 +146,8 @@
 //     efuse flash key (encrypt.go): a documented model, not the chip's.
 //   - Pack refuses a section version_ext that is not a run of ones from
 //     bit 0 (ErrVersionExt), as the guide's 防回滚号 rule asks; the SDK
-//     packer does not check it. Diff images (the closed tool's mode 4, compiled out
+//     packer does not check it, and PackOptions.AnyVersionExt packs it as
+//     given. Diff images (the closed tool's mode 4, compiled out
 //     on WS63) and SM2/RSA/SM3 signatures are refused (ErrUnsupported).
 //   - ECDSA signatures use RFC 6979 nonces: valid, deterministic, but not
 //     the closed tool's bytes. Whether that tool also sets ecc_curve_type,
@@ -162,7 +165,8 @@
 //   - LZMA headers: the device sums 11 size bytes with C shifts of 32 and
 //     more (undefined behaviour); only headers with bytes 9..15 zero have a
 //     defined meaning, so others are refused (ErrLZMAHeader).
-//   - fota.cfg: unknown sections, a [DEFAULT] section, and numbers that do
+//   - fota.cfg: sections without ImageId (other than the four fixed ones),
+//     image sections lacking a key, a [DEFAULT] section, and numbers that do
 //     not fit 32 bits are errors (configparser accepts them, ctypes
 //     truncates); [SIGN_CFG] and [TOOLS] are optional because no tool is
 //     run; '%' interpolation is not performed. --pkt entries the SDK would
