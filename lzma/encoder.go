@@ -74,11 +74,11 @@ const (
 	encStateRepAfterLit   = 8
 )
 
-func isLitState(s uint32) bool { return s < 7 }
+func encIsLitState(s uint32) bool { return s < 7 }
 
-// posSlot is the slot of a distance-1 value: its top two bits and bit
+// encPosSlot is the slot of a distance-1 value: its top two bits and bit
 // length (GetPosSlot).
-func posSlot(dist uint32) uint32 {
+func encPosSlot(dist uint32) uint32 {
 	if dist < 4 {
 		return dist
 	}
@@ -86,8 +86,8 @@ func posSlot(dist uint32) uint32 {
 	return n<<1 | dist>>(n-1)&1
 }
 
-// lenToPosState maps a match length to the distance-slot coder used.
-func lenToPosState(l uint32) uint32 { return min(l-2, encLenToPosStates-1) }
+// encLenToPosState maps a match length to the distance-slot coder used.
+func encLenToPosState(l uint32) uint32 { return min(l-2, encLenToPosStates-1) }
 
 // optimal is one node of the optimum parser (COptimal): the cheapest
 // known way to reach this position from the start of the window.
@@ -313,7 +313,7 @@ func (e *encoder) encode(out, data []byte) []byte {
 			probs := e.litProbs(nowPos, data[cur-1])
 			state := e.state
 			e.state = uint32(encLitNext[state])
-			if isLitState(state) {
+			if encIsLitState(state) {
 				e.encodeLiteral(probs, uint32(data[cur]))
 			} else {
 				e.encodeMatchedLiteral(probs, uint32(data[cur]), uint32(data[cur-int(e.reps[0])]))
@@ -363,8 +363,8 @@ func (e *encoder) encode(out, data []byte) []byte {
 			e.reps[3], e.reps[2], e.reps[1] = e.reps[2], e.reps[1], e.reps[0]
 			e.reps[0] = dist + 1
 			e.matchPriceCount++
-			slot := posSlot(dist)
-			rc.tree(e.posSlot[lenToPosState(l)][:], encPosSlotBits, slot)
+			slot := encPosSlot(dist)
+			rc.tree(e.posSlot[encLenToPosState(l)][:], encPosSlotBits, slot)
 			if dist >= encStartPosModel {
 				footerBits := slot>>1 - 1
 				if dist < encFullDistances {

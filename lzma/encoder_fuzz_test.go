@@ -28,8 +28,8 @@ func FuzzEncodeRoundTrip(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if back := decode(t, z); !bytes.Equal(back, data) {
-			t.Fatalf("round trip of %d bytes gives %d bytes, first difference at %d", len(data), len(back), firstDiff(back, data))
+		if back := xzDecode(t, z); !bytes.Equal(back, data) {
+			t.Fatalf("round trip of %d bytes gives %d bytes, first difference at %d", len(data), len(back), encFirstDiff(back, data))
 		}
 	})
 }

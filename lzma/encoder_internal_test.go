@@ -17,9 +17,9 @@ func TestCheckEncodeSize(t *testing.T) {
 	}
 }
 
-// TestPosSlot checks the slot function against its definition: slots 0..3
+// TestEncPosSlot checks the slot function against its definition: slots 0..3
 // are the distances themselves, then two slots per power of two.
-func TestPosSlot(t *testing.T) {
+func TestEncPosSlot(t *testing.T) {
 	for d := uint32(0); d < 1<<16; d++ {
 		want := d
 		if d >= 4 {
@@ -29,16 +29,16 @@ func TestPosSlot(t *testing.T) {
 			}
 			want = 2*n + (d>>(n-1))&1
 		}
-		if got := posSlot(d); got != want {
-			t.Fatalf("posSlot(%d) = %d, want %d", d, got, want)
+		if got := encPosSlot(d); got != want {
+			t.Fatalf("encPosSlot(%d) = %d, want %d", d, got, want)
 		}
 	}
 }
 
-// TestProbPrices pins the integer price table to a few values computed by
+// TestEncProbPrices pins the integer price table to a few values computed by
 // hand from its definition: a probability of 1/2 costs one bit (16), and
 // the price falls as the probability rises.
-func TestProbPrices(t *testing.T) {
+func TestEncProbPrices(t *testing.T) {
 	if got := price0(encProbInit); got != 16 {
 		t.Errorf("price of a bit at probability 1/2 = %d, want 16", got)
 	}

@@ -34,11 +34,11 @@ func (e *encoder) pricePureRep(repIndex, state, posState uint32) uint32 {
 
 // distPrice is the price of distance-1 value dist after a match of len l.
 func (e *encoder) distPrice(dist, l uint32) uint32 {
-	lps := lenToPosState(l)
+	lps := encLenToPosState(l)
 	if dist < encFullDistances {
 		return e.distPrices[lps][dist]
 	}
-	return e.alignPrices[dist&encAlignMask] + e.posSlotPrices[lps][posSlot(dist)]
+	return e.alignPrices[dist&encAlignMask] + e.posSlotPrices[lps][encPosSlot(dist)]
 }
 
 // backward turns the chain of e.opt ending at cur into the forward list
@@ -146,7 +146,7 @@ func (e *encoder) getOptimum(position uint32) uint32 {
 	{
 		probs := e.litProbs(position, buf[data-1])
 		p := price0(e.isMatch[state][posState])
-		if isLitState(state) {
+		if encIsLitState(state) {
 			p += priceLit(probs, uint32(curByte))
 		} else {
 			p += priceMatchedLit(probs, uint32(curByte), uint32(matchByte))
@@ -318,7 +318,7 @@ func (e *encoder) getOptimum(position uint32) uint32 {
 			litPrice = 0
 		} else {
 			probs := e.litProbs(position, buf[data-1])
-			if isLitState(state) {
+			if encIsLitState(state) {
 				litPrice += priceLit(probs, uint32(curByte))
 			} else {
 				litPrice += priceMatchedLit(probs, uint32(curByte), uint32(matchByte))
@@ -335,7 +335,7 @@ func (e *encoder) getOptimum(position uint32) uint32 {
 		numAvailFull := min(e.numAvail, encNumOpts-1-cur)
 
 		// Short rep.
-		if isLitState(state) && matchByte == curByte && repMatchPrice < nextOpt.price &&
+		if encIsLitState(state) && matchByte == curByte && repMatchPrice < nextOpt.price &&
 			(nextOpt.len < 2 || nextOpt.dist != 0) {
 			shortRepPrice := repMatchPrice + e.priceShortRep(state, posState)
 			if shortRepPrice < nextOpt.price {

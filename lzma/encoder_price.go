@@ -158,7 +158,7 @@ func (e *encoder) fillDistancesPrices() {
 	var temp [encFullDistances]uint32
 	e.matchPriceCount = 0
 	for i := uint32(encStartPosModel / 2); i < encFullDistances/2; i++ {
-		slot := posSlot(i)
+		slot := encPosSlot(i)
 		footerBits := slot>>1 - 1
 		base := (2 | slot&1) << footerBits
 		probs := e.posEncoders[base*2:]
@@ -202,7 +202,7 @@ func (e *encoder) fillDistancesPrices() {
 		dp := &e.distPrices[lps]
 		copy(dp[:4], slotPrices[:4])
 		for i := uint32(4); i < encFullDistances; i += 2 {
-			sp := slotPrices[posSlot(i)]
+			sp := slotPrices[encPosSlot(i)]
 			dp[i] = sp + temp[i]
 			dp[i+1] = sp + temp[i+1]
 		}

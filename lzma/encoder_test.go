@@ -18,9 +18,9 @@ import (
 	"github.com/ws63emu/ws63emu/lzma"
 )
 
-// stretch turns a .lzma file into the package form the SDK packer's
+// encStretch turns a .lzma file into the package form the SDK packer's
 // fill_lzma_head makes: three zero bytes after the 13-byte header.
-func stretch(alone []byte) []byte {
+func encStretch(alone []byte) []byte {
 	out := append([]byte{}, alone[:lzma.EncoderHeaderLen]...)
 	out = append(out, 0, 0, 0)
 	return append(out, alone[lzma.EncoderHeaderLen:]...)
@@ -49,15 +49,15 @@ func TestEncodeSDKMade(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if g := stretch(got); !bytes.Equal(g, want) {
+			if g := encStretch(got); !bytes.Equal(g, want) {
 				t.Fatalf("Encode(%s.bin) stretched: %d bytes, lzma_tool's %s.lzma: %d bytes; first difference at %d",
-					name, len(g), name, len(want), firstDiff(g, want))
+					name, len(g), name, len(want), encFirstDiff(g, want))
 			}
 		})
 	}
 }
 
-func firstDiff(a, b []byte) int {
+func encFirstDiff(a, b []byte) int {
 	n := 0
 	for n < len(a) && n < len(b) && a[n] == b[n] {
 		n++
@@ -66,7 +66,7 @@ func firstDiff(a, b []byte) int {
 }
 
 // input is one named encoder test input.
-type input struct {
+type encInput struct {
 	name string
 	data []byte
 }
@@ -74,7 +74,7 @@ type input struct {
 // inputs returns the test corpus: sizes from 0 B to a few MiB of random,
 // constructed (runs, periodic patterns, long repeats at the edge of the
 // dictionary, text) and synthetic-image data. short keeps it small.
-func inputs(tb testing.TB, short bool) []input {
+func encCorpus(tb testing.TB, short bool) []encInput {
 	tb.Helper()
 	r := rand.New(rand.NewPCG(1, 2))
 	random := func(n int) []byte {
@@ -145,8 +145,8 @@ func inputs(tb testing.TB, short bool) []input {
 		return b
 	}
 
-	var in []input
-	add := func(name string, b []byte) { in = append(in, input{fmt.Sprintf("%s/%d", name, len(b)), b}) }
+	var in []encInput
+	add := func(name string, b []byte) { in = append(in, encInput{fmt.Sprintf("%s/%d", name, len(b)), b}) }
 	for _, n := range []int{0, 1, 2, 3, 4, 5, 7, 16, 127, 128, 129, 273, 274, 300} {
 		add("random", random(n))
 		add("zeros", make([]byte, n))
@@ -181,7 +181,7 @@ func inputs(tb testing.TB, short bool) []input {
 // LZMA SDK sources on the whole corpus.
 func TestEncodeMatchesC(t *testing.T) {
 	c := lzmaref.Build(t)
-	for _, in := range inputs(t, testing.Short()) {
+	for _, in := range encCorpus(t, testing.Short()) {
 		want, _, err := c.Encode(in.data)
 		if err != nil {
 			t.Fatalf("%s: C encoder: %v", in.name, err)
@@ -191,13 +191,13 @@ func TestEncodeMatchesC(t *testing.T) {
 			t.Fatalf("%s: %v", in.name, err)
 		}
 		if !bytes.Equal(got, want) {
-			t.Errorf("%s: Go %d bytes, C %d bytes, first difference at %d", in.name, len(got), len(want), firstDiff(got, want))
+			t.Errorf("%s: Go %d bytes, C %d bytes, first difference at %d", in.name, len(got), len(want), encFirstDiff(got, want))
 		}
 	}
 }
 
 // decode decodes a .lzma file with ulikunitz/xz, an independent decoder.
-func decode(tb testing.TB, alone []byte) []byte {
+func xzDecode(tb testing.TB, alone []byte) []byte {
 	tb.Helper()
 	r, err := xzlzma.NewReader(bytes.NewReader(alone))
 	if err != nil {
@@ -212,7 +212,7 @@ func decode(tb testing.TB, alone []byte) []byte {
 
 // TestEncodeRoundTrip decodes Encode's output with another decoder.
 func TestEncodeRoundTrip(t *testing.T) {
-	for _, in := range inputs(t, true) {
+	for _, in := range encCorpus(t, true) {
 		got, err := lzma.Encode(in.data)
 		if err != nil {
 			t.Fatalf("%s: %v", in.name, err)
@@ -220,8 +220,8 @@ func TestEncodeRoundTrip(t *testing.T) {
 		if len(in.data) == 0 {
 			continue // xz's reader wants at least one byte of stream data
 		}
-		if back := decode(t, got); !bytes.Equal(back, in.data) {
-			t.Errorf("%s: round trip gives %d bytes, first difference at %d", in.name, len(back), firstDiff(back, in.data))
+		if back := xzDecode(t, got); !bytes.Equal(back, in.data) {
+			t.Errorf("%s: round trip gives %d bytes, first difference at %d", in.name, len(back), encFirstDiff(back, in.data))
 		}
 	}
 }
@@ -249,7 +249,7 @@ func TestEncodeHeader(t *testing.T) {
 // TestEncodeDeterministic encodes the same input twice (and interleaved
 // with another) through the pooled encoders: no state leaks between runs.
 func TestEncodeDeterministic(t *testing.T) {
-	a := inputs(t, true)
+	a := encCorpus(t, true)
 	first := make([][]byte, len(a))
 	for i, in := range a {
 		first[i], _ = lzma.Encode(in.data)
