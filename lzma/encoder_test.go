@@ -167,6 +167,43 @@ func encCorpus(tb testing.TB, short bool) []encInput {
 	add("periodic4097", periodic(200000, 4097))
 	add("periodic273", periodic(100000, 273))
 	add("synthetic-boot", synthetic(image.KindFlashboot, 60<<10, 3))
+	// mixed: segments of random bytes, runs, and copies from 1..5000 bytes
+	// back (repeated distances make rep matches of every index).
+	mixed := func(n int) []byte {
+		b := make([]byte, 0, n)
+		var dists []int
+		for len(b) < n {
+			l := 1 + r.IntN(300)
+			switch k := r.IntN(10); {
+			case k < 3 || len(b) < 8:
+				for range l {
+					b = append(b, byte(r.Uint32()))
+				}
+			case k < 4:
+				c := byte(r.Uint32())
+				for range l {
+					b = append(b, c)
+				}
+			default:
+				d := 1 + r.IntN(min(len(b), 5000))
+				if len(dists) > 0 && r.IntN(2) == 0 {
+					d = min(dists[r.IntN(len(dists))], len(b))
+				}
+				dists = append(dists, d)
+				for range l {
+					b = append(b, b[len(b)-d])
+				}
+			}
+		}
+		return b[:n]
+	}
+	count := 100
+	if short {
+		count = 20
+	}
+	for range count {
+		add("mixed", mixed(r.IntN(40000)))
+	}
 	if !short {
 		add("synthetic-app", synthetic(image.KindApp, 1<<20, 4))
 		add("random", random(3<<20))
