@@ -371,3 +371,26 @@ version_mask=0x0
 		}
 	}
 }
+
+// TestPackSDKMadeByteForByte runs the CLI on the inputs of the SDK-made
+// package (its hash-only fota.cfg, --pkt app,boot, --ver 1.2.3): the
+// output is update.fwpkg, and with --unsigned update_temp.fwpkg, byte for
+// byte, LZMA payloads included.
+func TestPackSDKMadeByteForByte(t *testing.T) {
+	cfg := testutil.Reference(t, "sdk-made/fota.cfg")
+	dir := filepath.Dir(cfg)
+	out := filepath.Join(t.TempDir(), "update.fwpkg")
+	for _, tc := range []struct {
+		want  string
+		extra []string
+	}{{"update.fwpkg", nil}, {"update_temp.fwpkg", []string{"--unsigned"}}} {
+		args := append([]string{"pack", "--config", cfg, "--pkt", "app,boot", "--ver", "1.2.3",
+			"--app", filepath.Join(dir, "app_v2-sign.bin"), "--flashboot", filepath.Join(dir, "flashboot_v2_sign.bin"), "-o", out}, tc.extra...)
+		if _, stderr, code := runCLI(t, args...); code != exitOK {
+			t.Fatalf("%s: exit %d: %s", tc.want, code, stderr)
+		}
+		if !bytes.Equal(readFile(t, out), testutil.ReadReference(t, "sdk-made/"+tc.want)) {
+			t.Errorf("ws63emu pack differs from the SDK's %s", tc.want)
+		}
+	}
+}
