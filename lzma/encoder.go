@@ -277,8 +277,8 @@ func (e *encoder) movePos(n uint32) {
 // encode runs LzmaEnc_CodeOneBlock over the whole input and flushes.
 func (e *encoder) encode(out, data []byte) []byte {
 	e.reset(data, out)
-	defer func() { e.mf.buf = nil }()
 	rc := &e.rc
+	defer func() { e.mf.buf, rc.out = nil, nil }() // the pool keeps no caller's bytes
 	nowPos := uint32(0)
 	if len(data) == 0 {
 		rc.flush()

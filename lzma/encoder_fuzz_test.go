@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/ws63emu/ws63emu/internal/lzmaref"
 	"github.com/ws63emu/ws63emu/lzma"
 )
 
@@ -30,6 +31,30 @@ func FuzzEncodeRoundTrip(f *testing.F) {
 		}
 		if back := xzDecode(t, z); !bytes.Equal(back, data) {
 			t.Fatalf("round trip of %d bytes gives %d bytes, first difference at %d", len(data), len(back), encFirstDiff(back, data))
+		}
+	})
+}
+
+// FuzzEncodeMatchesC compares Encode with the LZMA SDK's C encoder on
+// arbitrary input (skipped without gcc or the SDK sources).
+func FuzzEncodeMatchesC(f *testing.F) {
+	f.Add([]byte("abracadabra abracadabra"))
+	f.Add(bytes.Repeat([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8}, 1000))
+	c := lzmaref.Build(f) // once per process, before the inputs
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 64<<10 {
+			return // keep the round trips to the C process quick
+		}
+		want, _, err := c.Encode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := lzma.Encode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%d-byte input: Go %d bytes, C %d bytes, first difference at %d", len(data), len(got), len(want), encFirstDiff(got, want))
 		}
 	})
 }
