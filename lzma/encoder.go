@@ -182,7 +182,7 @@ func checkEncodeSize(n uint64) error {
 // reset sets the probabilities, states and prices to their initial values
 // (LzmaEnc_Init, LzmaEnc_InitPrices).
 func (e *encoder) reset(data, out []byte) {
-	e.mf.init(data, EncoderDictSize, encCutValue, encFastBytes)
+	e.mf.init(data, encCutValue, encFastBytes)
 	e.rc.init(out)
 	e.state = 0
 	e.reps = [encNumReps]uint32{1, 1, 1, 1}

@@ -25,8 +25,6 @@ import (
 const (
 	bt4Hash2Size  = 1 << 10
 	bt4Hash3Size  = 1 << 16
-	bt4Fix3       = bt4Hash2Size
-	bt4Fix4       = bt4Hash2Size + bt4Hash3Size
 	bt4CrcShift   = 5
 	bt4NumHashing = 4 // numHashBytes
 )
@@ -43,50 +41,35 @@ var bt4CRC = func() (t [256]uint32) {
 	return t
 }()
 
+// bt4Hash4Size is the 4-byte hash table of MatchFinder_Create for a 4 KiB
+// dictionary: the dictionary size - 1 with every lower bit set, halved,
+// then at least 2^16 - 1, plus one.
+const bt4Hash4Size = 1 << 16
+
+// bt4CyclicSize is the number of tree nodes: the dictionary size + 1.
+const bt4CyclicSize = EncoderDictSize + 1
+
 type bt4 struct {
 	buf         []byte
 	idx         int    // index in buf of the current position
 	pos         uint32 // the SDK's position of buf[idx]: idx+1
 	cyclicPos   uint32 // the current node of the cyclic buffer
-	cyclicSize  uint32 // dictionary size + 1
 	cutValue    uint32 // the most tree nodes one search visits
 	matchMaxLen uint32 // the longest match reported (numFastBytes)
-	hashMask    uint32
-	hash        []uint32 // hash2 | hash3 | hash4 heads
-	son         []uint32 // two child links per cyclic node
+	hash2       [bt4Hash2Size]uint32
+	hash3       [bt4Hash3Size]uint32
+	hash4       [bt4Hash4Size]uint32
+	son         [2 * bt4CyclicSize]uint32 // two child links per cyclic node
 }
 
-// init prepares the match finder for buf with a fresh (zero) state. It
-// reuses hash and son when they are large enough.
-func (mf *bt4) init(buf []byte, dictSize, cutValue, matchMaxLen uint32) {
-	hs := dictSize - 1 // MatchFinder_Create: the 4-byte hash size
-	hs |= hs >> 1
-	hs |= hs >> 2
-	hs |= hs >> 4
-	hs |= hs >> 8
-	hs >>= 1
-	if hs >= 1<<24 {
-		hs >>= 1
-	}
-	hs |= 1<<16 - 1
-	nHash := int(bt4Fix4 + hs + 1)
-	nSon := int(2 * (dictSize + 1))
-	if cap(mf.hash) >= nHash {
-		mf.hash = mf.hash[:nHash]
-		clear(mf.hash)
-	} else {
-		mf.hash = make([]uint32, nHash)
-	}
-	if cap(mf.son) >= nSon {
-		mf.son = mf.son[:nSon] // every node is written before it is read
-	} else {
-		mf.son = make([]uint32, nSon)
-	}
-	*mf = bt4{
-		buf: buf, idx: 0, pos: 1, cyclicPos: 1, cyclicSize: dictSize + 1,
-		cutValue: cutValue, matchMaxLen: matchMaxLen, hashMask: hs,
-		hash: mf.hash, son: mf.son,
-	}
+// init prepares the match finder for buf with empty hash tables. The tree
+// nodes are left as they are: every node is written before it is read.
+func (mf *bt4) init(buf []byte, cutValue, matchMaxLen uint32) {
+	mf.buf, mf.idx, mf.pos, mf.cyclicPos = buf, 0, 1, 1
+	mf.cutValue, mf.matchMaxLen = cutValue, matchMaxLen
+	clear(mf.hash2[:])
+	clear(mf.hash3[:])
+	clear(mf.hash4[:])
 }
 
 // avail is the number of bytes from the current position to the end.
@@ -96,7 +79,7 @@ func (mf *bt4) movePos() {
 	mf.idx++
 	mf.pos++
 	mf.cyclicPos++
-	if mf.cyclicPos == mf.cyclicSize {
+	if mf.cyclicPos == bt4CyclicSize {
 		mf.cyclicPos = 0
 	}
 }
@@ -108,7 +91,7 @@ func (mf *bt4) hashes() (h2, h3, hv uint32) {
 	h2 = temp & (bt4Hash2Size - 1)
 	temp ^= uint32(cur[2]) << 8
 	h3 = temp & (bt4Hash3Size - 1)
-	hv = (temp ^ bt4CRC[cur[3]]<<bt4CrcShift) & mf.hashMask
+	hv = (temp ^ bt4CRC[cur[3]]<<bt4CrcShift) & (bt4Hash4Size - 1)
 	return
 }
 
@@ -122,16 +105,15 @@ func (mf *bt4) getMatches(d []uint32) int {
 		return 0
 	}
 	h2, h3, hv := mf.hashes()
-	hash := mf.hash
 	pos := mf.pos
-	d2 := pos - hash[h2]
-	d3 := pos - hash[bt4Fix3+h3]
-	curMatch := hash[bt4Fix4+hv]
-	hash[h2] = pos
-	hash[bt4Fix3+h3] = pos
-	hash[bt4Fix4+hv] = pos
+	d2 := pos - mf.hash2[h2]
+	d3 := pos - mf.hash3[h3]
+	curMatch := mf.hash4[hv]
+	mf.hash2[h2] = pos
+	mf.hash3[h3] = pos
+	mf.hash4[hv] = pos
 
-	mmm := min(mf.cyclicSize, pos)
+	mmm := min(bt4CyclicSize, pos)
 	buf := mf.buf
 	cur := mf.idx
 	maxLen := uint32(3)
@@ -181,10 +163,10 @@ func (mf *bt4) skip(num uint32) {
 			continue
 		}
 		h2, h3, hv := mf.hashes()
-		curMatch := mf.hash[bt4Fix4+hv]
-		mf.hash[h2] = mf.pos
-		mf.hash[bt4Fix3+h3] = mf.pos
-		mf.hash[bt4Fix4+hv] = mf.pos
+		curMatch := mf.hash4[hv]
+		mf.hash2[h2] = mf.pos
+		mf.hash3[h3] = mf.pos
+		mf.hash4[hv] = mf.pos
 		mf.skipTree(lenLimit, curMatch)
 		mf.movePos()
 	}
@@ -208,11 +190,11 @@ func matchLen(back, cur []byte, start int) int {
 // searchTree is GetMatchesSpec1: it walks the tree of curMatch, re-rooting
 // it at the current position, and appends each match longer than maxLen.
 func (mf *bt4) searchTree(lenLimit, curMatch uint32, d []uint32, n int, maxLen uint32) int {
-	son := mf.son
+	son := &mf.son
 	buf := mf.buf
 	cur := mf.idx
 	c := buf[cur : cur+int(lenLimit)]
-	pos, cycPos, cycSize := mf.pos, mf.cyclicPos, mf.cyclicSize
+	pos, cycPos, cycSize := mf.pos, mf.cyclicPos, uint32(bt4CyclicSize)
 	ptr0 := int(cycPos)<<1 + 1
 	ptr1 := int(cycPos) << 1
 	var len0, len1 uint32
@@ -268,11 +250,11 @@ func (mf *bt4) searchTree(lenLimit, curMatch uint32, d []uint32, n int, maxLen u
 
 // skipTree is SkipMatchesSpec: searchTree without reporting matches.
 func (mf *bt4) skipTree(lenLimit, curMatch uint32) {
-	son := mf.son
+	son := &mf.son
 	buf := mf.buf
 	cur := mf.idx
 	c := buf[cur : cur+int(lenLimit)]
-	pos, cycPos, cycSize := mf.pos, mf.cyclicPos, mf.cyclicSize
+	pos, cycPos, cycSize := mf.pos, mf.cyclicPos, uint32(bt4CyclicSize)
 	ptr0 := int(cycPos)<<1 + 1
 	ptr1 := int(cycPos) << 1
 	var len0, len1 uint32
