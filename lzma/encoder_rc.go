@@ -91,7 +91,7 @@ func (rc *rangeEncoder) direct(v uint32, hi, lo uint32) {
 // probability tree probs (probs[1] is the root). It is bit() in a loop,
 // with the range kept in a local.
 func (rc *rangeEncoder) tree(probs []uint16, numBits uint32, sym uint32) {
-	rng := rc.rng
+	rng, low := rc.rng, rc.low
 	m := uint32(1)
 	for i := numBits; i > 0; i-- {
 		b := sym >> (i - 1) & 1
@@ -102,17 +102,19 @@ func (rc *rangeEncoder) tree(probs []uint16, numBits uint32, sym uint32) {
 			rng = bound
 			*p = uint16(ttt + (encProbTotal-ttt)>>encMoveBits)
 		} else {
-			rc.low += uint64(bound)
+			low += uint64(bound)
 			rng -= bound
 			*p = uint16(ttt - ttt>>encMoveBits)
 		}
 		if rng < encTopValue {
 			rng <<= 8
+			rc.low = low
 			rc.shiftLow()
+			low = rc.low
 		}
 		m = m<<1 | b
 	}
-	rc.rng = rng
+	rc.rng, rc.low = rng, low
 }
 
 // reverseTree codes the low numBits bits of sym, low bit first.
