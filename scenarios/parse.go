@@ -540,7 +540,7 @@ func (p *parser) package_(a *args) (Command, error) {
 					if slicesContains(c.Compress, name) {
 						return nil, a.errf("compress: %q listed twice", name)
 					}
-					if p.images[name].Kind == KindNV {
+					if c.SectionOf(name, p.images[name].Kind) == upg.SectionNV {
 						return nil, a.errf("compress: %q is an NV image, which the SDK never compresses", name)
 					}
 					c.Compress = append(c.Compress, name)
