@@ -24,6 +24,10 @@
 //     (a candidate replaces a table entry only when strictly cheaper);
 //   - the range coder's carry handling.
 //
+// For inputs of 256 KiB and more the match finder runs ahead of the parser
+// in its own goroutine, as the SDK's LzFindMt does (encoder_mt.go); it
+// finds the same matches, so the output is the same bytes.
+//
 // The SDK's match finder normalises stored positions when its 32-bit
 // position counter wraps; Encode refuses inputs of 4 GiB − 1 bytes or
 // more (ErrEncodeTooLarge), for which that would happen.

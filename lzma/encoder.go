@@ -105,8 +105,10 @@ type optimal struct {
 // encoder is the LZMA SDK's CLzmaEnc in normal (optimum) mode with a BT4
 // match finder, for one whole input in memory.
 type encoder struct {
-	mf bt4
-	rc rangeEncoder
+	mf     bt4
+	src    matchSource // the parser reads mf through src
+	chunks [mtChunks]mfChunk
+	rc     rangeEncoder
 
 	optCur, optEnd   uint32
 	longestMatchLen  uint32
@@ -183,6 +185,7 @@ func checkEncodeSize(n uint64) error {
 // (LzmaEnc_Init, LzmaEnc_InitPrices).
 func (e *encoder) reset(data, out []byte) {
 	e.mf.init(data, encCutValue, encFastBytes)
+	e.src.start(&e.mf, data, &e.chunks)
 	e.rc.init(out)
 	e.state = 0
 	e.reps = [encNumReps]uint32{1, 1, 1, 1}
@@ -249,8 +252,8 @@ func (e *encoder) litProbs(pos uint32, prevByte byte) []uint16 {
 // of values in e.matches.
 func (e *encoder) readMatchDistances() (mainLen, numPairs uint32) {
 	e.additionalOffset++
-	e.numAvail = e.mf.avail()
-	numPairs = uint32(e.mf.getMatches(e.matches[:]))
+	e.numAvail = e.src.avail()
+	numPairs = uint32(e.src.getMatches(e.matches[:]))
 	if numPairs == 0 {
 		return 0, 0
 	}
@@ -259,8 +262,8 @@ func (e *encoder) readMatchDistances() (mainLen, numPairs uint32) {
 		return l, numPairs
 	}
 	numAvail := min(e.numAvail, encMatchLenMax)
-	buf := e.mf.buf
-	p1 := e.mf.idx - 1
+	buf := e.src.buf
+	p1 := e.src.idx - 1
 	back := p1 - int(e.matches[numPairs-1]) - 1
 	return uint32(matchLen(buf[back:], buf[p1:p1+int(numAvail)], int(l))), numPairs
 }
@@ -271,14 +274,17 @@ func (e *encoder) movePos(n uint32) {
 		return
 	}
 	e.additionalOffset += n
-	e.mf.skip(n)
+	e.src.skip(n)
 }
 
 // encode runs LzmaEnc_CodeOneBlock over the whole input and flushes.
 func (e *encoder) encode(out, data []byte) []byte {
 	e.reset(data, out)
 	rc := &e.rc
-	defer func() { e.mf.buf, rc.out = nil, nil }() // the pool keeps no caller's bytes
+	defer func() { // the pool keeps no caller's bytes
+		e.src.finish()
+		e.mf.buf, rc.out = nil, nil
+	}()
 	nowPos := uint32(0)
 	if len(data) == 0 {
 		rc.flush()
@@ -289,7 +295,7 @@ func (e *encoder) encode(out, data []byte) []byte {
 	e.encodeLiteral(e.lit[:encLitSize], uint32(data[0]))
 	e.additionalOffset--
 	nowPos++
-	if e.mf.avail() == 0 {
+	if e.src.avail() == 0 {
 		rc.flush()
 		return rc.out
 	}
@@ -309,7 +315,7 @@ func (e *encoder) encode(out, data []byte) []byte {
 		switch {
 		case dist == encMarkLit:
 			rc.bit(&e.isMatch[e.state][posState], 0)
-			cur := e.mf.idx - int(e.additionalOffset)
+			cur := e.src.idx - int(e.additionalOffset)
 			probs := e.litProbs(nowPos, data[cur-1])
 			state := e.state
 			e.state = uint32(encLitNext[state])
@@ -388,7 +394,7 @@ func (e *encoder) encode(out, data []byte) []byte {
 				e.repLenCounter = encRepLenCount
 				e.repLenPrices.update(1<<EncoderPB, &e.repLenProbs)
 			}
-			if e.mf.avail() == 0 {
+			if e.src.avail() == 0 {
 				break
 			}
 		}

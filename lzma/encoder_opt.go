@@ -84,7 +84,7 @@ func (e *encoder) getOptimum(position uint32) uint32 {
 	const pbMask = 1<<EncoderPB - 1
 	var reps [encNumReps]uint32
 	var repLens [encNumReps]uint32
-	buf := e.mf.buf
+	buf := e.src.buf
 	matches := e.matches[:]
 	opt := e.opt[:]
 
@@ -102,7 +102,7 @@ func (e *encoder) getOptimum(position uint32) uint32 {
 	}
 	numAvail = min(numAvail, encMatchLenMax)
 
-	data := e.mf.idx - 1
+	data := e.src.idx - 1
 	repMaxIndex := 0
 	for i := range encNumReps {
 		reps[i] = e.reps[i]
@@ -303,7 +303,7 @@ func (e *encoder) getOptimum(position uint32) uint32 {
 		curOpt.state = uint16(state)
 		curOpt.reps = reps
 
-		data := e.mf.idx - 1
+		data := e.src.idx - 1
 		curByte := buf[data]
 		matchByte := buf[data-int(reps[0])]
 		posState := position & pbMask
