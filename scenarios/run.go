@@ -41,6 +41,10 @@ type Options struct {
 	// FlashLog keeps the flash operation log (flash.Device.SetLogging)
 	// from manufacture on, for reports that count what was written.
 	FlashLog bool
+	// Observe, when set, is called by Run before each command with the
+	// device (nil before the device command), so that a report can watch
+	// the flash (package htmlreport). Sweep and Replay do not call it.
+	Observe func(c Command, d *emulator.Device)
 	// memo is set by Sweep only (upg.Options.Memo); plain runs have none.
 	memo *upg.Memo
 }
@@ -178,6 +182,9 @@ func (r *Runner) Run() (*Report, error) {
 	var err error
 	for _, c := range r.s.Commands {
 		r.rep.Commands++
+		if r.o.Observe != nil {
+			r.o.Observe(c, r.dev)
+		}
 		if err = r.exec(c); err != nil {
 			break
 		}

@@ -81,6 +81,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	jobs := fs.Int("jobs", 0, "sweep workers (0: one per CPU); results do not depend on it")
 	noSweep := fs.Bool("no-sweep", false, "skip the power-cut sweeps (the other rows take seconds)")
 	script := fs.Bool("script", false, "print the two scenarios and exit")
+	htmlOut := fs.String("html", "", "also write the comparison as charts, with each scheme's sweep map, to this HTML file")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ws63emu compare-schemes [--app-size N] [--tears T] [--stride N] [--jobs N] [--no-sweep] [--script]")
 		fs.PrintDefaults()
@@ -114,6 +115,11 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		compareScheme(true, appSize, so, *noSweep),
 	}
 	printCompare(stdout, appSize, so, *noSweep, cols)
+	if *htmlOut != "" {
+		if err := writeCompareHTML(*htmlOut, commandLine("compare-schemes", args), appSize, cols); err != nil {
+			return err
+		}
+	}
 	for _, c := range cols {
 		if c.fits == "" && (c.sweepErr != nil || c.total == 0) {
 			return failed("compare-schemes: %s: %v", c.name, c.sweepErr)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ws63emu/ws63emu/emulator"
+	"github.com/ws63emu/ws63emu/htmlreport"
 	"github.com/ws63emu/ws63emu/scenarios"
 )
 
@@ -42,6 +43,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", stderr)
 	script := fs.Bool("script", false, "print the demo's scenario script and exit")
 	full := fs.Bool("trace", false, "print every trace event instead of the narrated timeline")
+	htmlOut := fs.String("html", "", htmlHelp)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,7 +58,16 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep, err := scenarios.Run(s, scenarios.Options{})
+	var rep *scenarios.Report
+	if *htmlOut != "" {
+		rec := htmlreport.Record(s)
+		rep, err = rec.Report, rec.Err
+		if werr := writeRunHTML(*htmlOut, commandLine("demo", args), rec); werr != nil {
+			return werr
+		}
+	} else {
+		rep, err = scenarios.Run(s, scenarios.Options{})
+	}
 	if rep != nil {
 		if *full {
 			for _, e := range rep.Trace {

@@ -22,7 +22,7 @@ func init() {
 func flashUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: ws63emu flash new [--layout compress|ab] [--root-key PEM] [--secure-boot] [--app FILE] [--flashboot FILE]")
 	fmt.Fprintln(w, "                         [--flashboot-backup FILE] [--nv FILE] [--efuse-out FILE] -o FLASH.bin")
-	fmt.Fprintln(w, "       ws63emu flash inspect FLASH.bin [--json]")
+	fmt.Fprintln(w, "       ws63emu flash inspect FLASH.bin [--json] [--html FILE]")
 	fmt.Fprintln(w, "       ws63emu flash dump FLASH.bin --partition ID|NAME -o FILE")
 	fmt.Fprintln(w, "       ws63emu flash diff A.bin B.bin [--json]     (exit 0 identical, 1 different)")
 }
@@ -223,6 +223,7 @@ func burnedOrBlank(b bool) string {
 func runFlashInspect(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("flash inspect", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
+	htmlOut := fs.String("html", "", "also write the flash map as a self-contained HTML file")
 	fs.Usage = func() { flashUsage(stderr); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -238,6 +239,11 @@ func runFlashInspect(args []string, stdout, stderr io.Writer) error {
 	in, err := emulator.Inspect(dev)
 	if err != nil {
 		return fmt.Errorf("flash inspect: %s: %w", path, err)
+	}
+	if *htmlOut != "" {
+		if err := writeFlashHTML(*htmlOut, commandLine("flash inspect", args), path, dev); err != nil {
+			return err
+		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)

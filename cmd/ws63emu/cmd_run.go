@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/ws63emu/ws63emu/htmlreport"
 	"github.com/ws63emu/ws63emu/internal/atomicfile"
 	"github.com/ws63emu/ws63emu/scenarios"
 )
@@ -24,8 +25,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	trace := fs.Bool("trace", false, "print the event trace (boots, phases, flag writes, progress)")
 	jsonOut := fs.String("json", "", "write the report as JSON to this file")
 	flashOut := fs.String("flash-out", "", "save the final 4 MiB flash to this file")
+	htmlOut := fs.String("html", "", htmlHelp)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ws63emu run FILE.scn [--trace] [--json FILE] [--flash-out FILE]")
+		fmt.Fprintln(stderr, "usage: ws63emu run FILE.scn [--trace] [--json FILE] [--html FILE] [--flash-out FILE]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -39,7 +41,12 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r := scenarios.NewRunner(s, scenarios.Options{})
+	var o scenarios.Options
+	rec := htmlreport.NewRecorder()
+	if *htmlOut != "" {
+		o.Observe = rec.Observe
+	}
+	r := scenarios.NewRunner(s, o)
 	rep, runErr := r.Run()
 
 	printReport(stdout, rep, *trace)
@@ -50,6 +57,11 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if err := atomicfile.Write(*jsonOut, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	if *htmlOut != "" {
+		if err := writeRunHTML(*htmlOut, commandLine("run", args), rec.Finish(s, rep, runErr, r.Device())); err != nil {
 			return err
 		}
 	}

@@ -17,7 +17,7 @@ func init() {
 }
 
 const sweepUsage = `usage: ws63emu sweep FILE.scn [--tears before,after,prefix,bits] [--stride N] [--jobs N]
-                     [--shard I/N] [--json FILE] [--junit FILE] [--verify-determinism N] [--double N]
+                     [--shard I/N] [--json FILE] [--junit FILE] [--html FILE] [--verify-determinism N] [--double N]
        ws63emu sweep merge A.json B.json ... [-o FILE] [--junit FILE]`
 
 // runSweep is `ws63emu sweep FILE.scn …` and `ws63emu sweep merge …`.
@@ -35,6 +35,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	shard := fs.String("shard", "", "run shard I of N (I/N, 0 ≤ I < N): the points whose index ≡ I mod N")
 	jsonOut := fs.String("json", "", "write every point as JSON to this file (ws63emu sweep merge joins shards)")
 	junitOut := fs.String("junit", "", "write JUnit XML to this file: a summary case and one case per failing point")
+	htmlOut := fs.String("html", "", "write the sweep map (every cut point by verdict, failing points with token and timeline) as a self-contained HTML file")
 	double := fs.Int("double", 0, "also cut a second time during the recovery of each point: N operations of it, evenly spaced")
 	verify := fs.Int("verify-determinism", 0, "run N sample points twice more and compare their trace hashes (the first and last also replayed plainly)")
 	maxFail := fs.Int("failures", 10, "failing points to list in the summary")
@@ -83,6 +84,11 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	}
 	if err != nil {
 		return err
+	}
+	if *htmlOut != "" {
+		if err := writeSweepHTML(*htmlOut, commandLine("sweep", args), s, rep); err != nil {
+			return err
+		}
 	}
 	return finishSweep(rep, stdout, *jsonOut, *junitOut, *maxFail)
 }
