@@ -636,7 +636,7 @@
           if (!any) { ctx.fillStyle = '#eceff1'; ctx.fillRect(x, y, colW + 0.5, rowH); runs.push(null); continue; }
           ctx.fillStyle = vColour(sw.verdicts[worst]);
           ctx.fillRect(x, y, colW + 0.5, rowH);
-          if (fail) { ctx.fillStyle = '#111'; ctx.beginPath(); ctx.moveTo(x - 2 + colW / 2, y - 4); ctx.lineTo(x + 2 + colW / 2, y - 4); ctx.lineTo(x + colW / 2, y + 2); ctx.fill(); ctx.fillRect(x, y + rowH - 4, colW + 0.5, 4); }
+          if (fail) { ctx.fillStyle = '#111'; var tw = Math.min(5, Math.max(colW / 2, 2.5)); ctx.beginPath(); ctx.moveTo(x + colW / 2 - tw, y); ctx.lineTo(x + colW / 2 + tw, y); ctx.lineTo(x + colW / 2, y + 6); ctx.fill(); ctx.fillRect(x, y + rowH - 4, colW + 0.5, 4); }
           runs.push(sw.verdicts[worst] + (fail ? ' ✗' : ''));
         }
         // text labels over runs of the same verdict
