@@ -53,7 +53,8 @@
     tip.style.top = y + 'px';
   }
   function hideTip() { tip.style.display = 'none'; }
-  function width(min) { return Math.max(min || 600, Math.min(1340, (app.clientWidth || 1000) - 10)); }
+  var hostWidth = null; // the width of the element being drawn into
+  function width(min) { return Math.max(min || 600, Math.min(1340, (hostWidth || app.clientWidth || 1000) - 10)); }
 
   // ---- colours (every colour also has a text label) ----
   var verdictColour = {
@@ -150,6 +151,7 @@
 
     var sec = el('section', { class: 'run' });
     host.appendChild(sec);
+    hostWidth = sec.clientWidth || null;
     sec.appendChild(el('h2', { text: opts.title || ('Run of ' + run.file) }));
     sec.appendChild(el('div', { class: 'facts' },
       el('div', null, 'verdict ', verdictBadge(run.verdict)),
@@ -571,6 +573,7 @@
   function renderSweep(host, sw, si) {
     var sec = el('section', { class: 'sweep', 'data-sweep': si });
     host.appendChild(sec);
+    hostWidth = sec.clientWidth || null;
     sec.appendChild(el('h2', { text: sw.title }));
     var failTxt = sw.fail_total ? el('span', { class: 'fail', text: commas(sw.fail_total) + ' failing' }) : el('span', { class: 'ok', text: 'no failing point' });
     sec.appendChild(el('div', { class: 'facts' },
@@ -745,6 +748,7 @@
   function renderCompare(host, cmp) {
     var sec = el('section', { class: 'compare' });
     host.appendChild(sec);
+    hostWidth = sec.clientWidth || null;
     sec.appendChild(el('h2', { text: 'Compressed vs AB: the comparison as charts' }));
     var colours = ['#1f6fc5', '#00897b', '#ef6c00', '#6a1b9a'];
     sec.appendChild(legend(cmp.schemes.map(function (s, i) { return [colours[i % colours.length], s]; })));
@@ -804,26 +808,26 @@
     var cutMode = el('input', { type: 'checkbox', id: 'cutmode', checked: 'checked' });
     var status = el('div', { class: 'status', 'aria-live': 'polite' });
     var result = el('div', { class: 'result' });
-    var current = null, lastRun = null;
+    var current = null, lastRun = null, seq = 0;
     mainCol.appendChild(title);
     mainCol.appendChild(el('details', null, el('summary', { text: 'What this lesson shows' }), about));
     mainCol.appendChild(el('details', { open: 'open' }, el('summary', { text: 'Script (edit and run it again)' }), ta));
     mainCol.appendChild(el('div', { class: 'controls' },
       el('button', { type: 'button', class: 'act', id: 'run', text: '▶ Run the script', on: { click: function () { runScript(); } } }),
       el('label', null, cutMode, ' clicking the timeline cuts the power there (else it moves the cursor)'), tear,
-      el('button', { type: 'button', class: 'act', id: 'uncut', text: 'back to the run without the cut', on: { click: function () { if (lastRun) show(lastRun, null); } } })));
+      el('button', { type: 'button', class: 'act', id: 'uncut', text: 'back to the run without the cut', on: { click: function () { if (lastRun) show(lastRun, null, current); } } })));
     mainCol.appendChild(status);
     mainCol.appendChild(result);
-    function show(res, cut) {
+    function show(res, cut, lesson) {
       while (result.firstChild) result.removeChild(result.firstChild);
       WS63.runs = [];
       if (res.error) { result.appendChild(el('div', { class: 'error', id: 'lab-error', text: res.error })); return; }
       if (cut) {
-        result.appendChild(el('div', { class: 'headline', id: 'lab-verdict', 'data-verdict': res.page.run.verdict || 'off', 'data-op': cut.op },
+        result.appendChild(el('div', { class: 'headline', id: 'lab-verdict', 'data-lesson': lesson, 'data-verdict': res.page.run.verdict || 'off', 'data-op': cut.op },
           '⚡ Power cut at flash op #' + cut.op + ' (' + (res.cut_phase || '') + ', tear ' + cut.tear + ') during line ' + res.cut_line + '; after a power-on: ', verdictBadge(res.page.run.verdict)));
         result.appendChild(el('details', null, el('summary', { text: 'The same cut as a plain script (ws63emu run gives this verdict)' }), el('pre', { id: 'cut-script', text: res.script })));
       } else {
-        result.appendChild(el('div', { class: 'headline', id: 'lab-verdict', 'data-verdict': res.page.run.verdict || 'off' }, 'Run without a new cut: ', verdictBadge(res.page.run.verdict), ' — click the timeline to cut the power anywhere.'));
+        result.appendChild(el('div', { class: 'headline', id: 'lab-verdict', 'data-lesson': lesson, 'data-verdict': res.page.run.verdict || 'off' }, 'Run without a new cut: ', verdictBadge(res.page.run.verdict), ' — click the timeline to cut the power anywhere.'));
       }
       var api = renderRun(result, res.page.run, res.page.flash, {
         title: cut ? 'After the cut' : 'The lesson as written',
@@ -835,18 +839,22 @@
     function runScript() {
       if (!current) return;
       status.textContent = 'running…';
-      return call('/api/run', { lesson: current, script: ta.value }).then(function (res) {
+      var my = ++seq, lesson = current;
+      return call('/api/run', { lesson: lesson, script: ta.value }).then(function (res) {
+        if (my !== seq) return;
         status.textContent = '';
         if (!res.error) lastRun = res;
-        show(res, null);
+        show(res, null, lesson);
       }).catch(function (e) { status.textContent = 'error: ' + e; });
     }
     function doCut(op) {
       status.textContent = 'cutting the power at op #' + op + '…';
       var c = { op: op, tear: tear.value };
-      return call('/api/cut', { lesson: current, script: ta.value, op: op, tear: tear.value }).then(function (res) {
+      var my = ++seq, lesson = current;
+      return call('/api/cut', { lesson: lesson, script: ta.value, op: op, tear: tear.value }).then(function (res) {
+        if (my !== seq) return;
         status.textContent = '';
-        show(res, c);
+        show(res, c, lesson);
       }).catch(function (e) { status.textContent = 'error: ' + e; });
     }
     function pick(name, li) {
@@ -854,8 +862,10 @@
       if (li) li.classList.add('sel');
       current = name;
       title.textContent = name;
+      var my = ++seq;
       return call('/api/lesson', { lesson: name }).then(function (res) {
-        if (res.error) { show(res, null); return; }
+        if (my !== seq) return;
+        if (res.error) { show(res, null, name); return; }
         ta.value = res.script;
         about.textContent = res.about;
         return runScript();
