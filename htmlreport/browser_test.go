@@ -158,3 +158,36 @@ func parse(t testing.TB, path string) *scenarios.Script {
 	}
 	return s
 }
+
+func TestBrowserComparePage(t *testing.T) {
+	b := browsertest.New(t, 1400, 1000)
+	s := parse(t, "../scenarios/testdata/sweeps/bad-sector.scn")
+	rep, err := scenarios.Sweep(s, scenarios.SweepOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := htmlreport.SweepFrom(rep, htmlreport.SweepOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cv := &htmlreport.CompareView{Schemes: []string{"compressed", "AB"}, Notes: []string{"a note"}, Metrics: []htmlreport.Metric{
+		{Name: "flash programmed", Unit: "bytes", Values: []float64{2662069, 1573640}, Text: []string{"2,662,069", "1,573,640"}, Better: "lower"},
+		{Name: "largest app image", Unit: "bytes", Values: []float64{0, 1966080}, Text: []string{"—", "1,966,080"}, Better: "higher"},
+	}}
+	path := writePage(t, "compare.html", &htmlreport.Page{Title: "compare", Compare: cv, Sweeps: []*htmlreport.SweepView{v, v}})
+	open(t, b, path)
+	if n := browsertest.Eval[int](b, 5*time.Second, `document.querySelectorAll('svg.metric').length`); n != len(cv.Metrics) {
+		t.Errorf("%d metric charts, want %d", n, len(cv.Metrics))
+	}
+	text := browsertest.Eval[string](b, 5*time.Second, `document.querySelector('section.compare').textContent`)
+	for _, want := range []string{"2,662,069", "1,573,640", "1,966,080", "retries-exhausted"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the comparison does not say %q", want)
+		}
+	}
+	if n := browsertest.Eval[int](b, 5*time.Second, `document.querySelectorAll('section.sweep canvas').length`); n != 2 {
+		t.Errorf("%d sweep maps, want 2", n)
+	}
+	b.Screenshot("compare.png")
+	b.NoErrors()
+}

@@ -297,7 +297,7 @@ func PhaseClass(name string) string {
 		return "store"
 	case name == "verify", name == "nv-verify":
 		return "verify"
-	case strings.HasPrefix(name, "erase"):
+	case strings.HasPrefix(name, "erase"), strings.Contains(name, " erase "):
 		return "erase"
 	case strings.HasPrefix(name, "decompress"), strings.HasPrefix(name, "write"), strings.HasPrefix(name, "image "),
 		strings.HasPrefix(name, "nv-"), strings.HasPrefix(name, "ab"):

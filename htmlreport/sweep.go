@@ -60,11 +60,13 @@ func SweepFrom(r *scenarios.SweepReport, o SweepOptions) (*SweepView, error) {
 	}
 	failing := make([]int, len(v.Verdicts))
 	phaseAt := make([]string, steps)
+	stride := max(r.Stride, 1)
 	for _, p := range r.Points {
 		m := slices.Index(r.Tears, p.Model)
-		if m < 0 || p.Step < 0 || p.Step >= steps {
+		if m < 0 || p.Step < 0 || p.Step%stride != 0 || p.Step/stride >= steps {
 			return nil, fmt.Errorf("htmlreport: sweep %s: point %d (step %d, tear %s) is outside the sweep", r.File, p.Index, p.Step, p.Model)
 		}
+		p.Step /= stride // the map's columns are the points taken
 		c := code(p.Verdict)
 		ch := byte('A' + 2*c)
 		if !p.Pass {

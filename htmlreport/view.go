@@ -160,11 +160,12 @@ type SweepView struct {
 	Ops     int      `json:"ops"`
 	FirstOp uint64   `json:"first_op"`
 	Stride  int      `json:"stride"`
-	Steps   int      `json:"steps"` // points per tear model
+	Steps   int      `json:"steps"` // points per tear model: operations taken (Ops / Stride, rounded up)
 	Tears   []string `json:"tears"`
 	// Verdicts is the code table of Rows: verdict v fails or passes.
 	Verdicts []string `json:"verdicts"`
-	// Rows has one string per tear model, one character per step:
+	// Rows has one string per tear model, one character per step (an
+	// operation taken: every Stride-th of the sweep block):
 	// '.' not run (another shard), else 'A'+2·v (+1 when the point fails).
 	Rows []string `json:"rows"`
 	// Phases are runs of steps with the same phase label.
@@ -196,7 +197,7 @@ type CountView struct {
 
 // FailView is a failing point.
 type FailView struct {
-	Step     int    `json:"step"`
+	Step     int    `json:"step"`  // the map's column: the position among the operations taken
 	Model    int    `json:"model"` // index into Tears
 	Op       uint64 `json:"op"`
 	Phase    string `json:"phase"`
