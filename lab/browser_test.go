@@ -1,8 +1,11 @@
 package lab_test
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -49,6 +52,18 @@ func TestBrowserLabCut(t *testing.T) {
 	headline := browsertest.Eval[string](b, 5*time.Second, `document.querySelector('#lab-verdict').textContent`)
 	t.Logf("%s", headline)
 	b.Screenshot("lab-cut.png")
+	if dir := os.Getenv("WS63EMU_DOC_SHOTS"); dir != "" { // the README's picture
+		browsertest.Eval[bool](b, 5*time.Second, `document.querySelectorAll('details').forEach(d => d.open = false), window.scrollTo(0, 0), true`)
+		ctx, cancel := context.WithTimeout(b.Ctx, 30*time.Second)
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "lab.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	b.NoErrors()
 	if d := int64(cutOp) - int64(op); d < -50 || d > 50 {
 		t.Errorf("clicked at op #%d, the lab cut at #%d", int64(op), cutOp)

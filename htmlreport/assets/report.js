@@ -226,112 +226,146 @@
   }
 
   // ---- timeline ----
+  // The axis is simulated time; drag across it to zoom (a reset loop of
+  // milliseconds after seconds of decompression needs it), "whole run" to
+  // come back.
   function timeline(api, opts) {
     var run = api.run, m = api.model;
     var W = width(700), left = 110, right = 12, plotW = W - left - right;
     var T = Math.max(run.sim_ns, 1);
-    function X(t) { return left + t / T * plotW; }
+    var view = { a: 0, b: T };
+    function X(t) { return left + (t - view.a) / (view.b - view.a) * plotW; }
+    function visible(t0, t1) { return t1 >= view.a && t0 <= view.b; }
     var rows = [['boots', 20], ['phases', 22], ['commands', 20], ['flash ops', 24], ['flag writes', 22]];
     var y = 24, rowY = {};
     rows.forEach(function (r) { rowY[r[0]] = y; y += r[1] + 6; });
     var H = y + 4;
     var g = sv('svg', { width: W, height: H, class: 'timeline', role: 'img', 'aria-label': 'upgrade timeline' });
-    // axis
-    var step = niceStep(T / 1e9 / 10);
-    for (var s = 0; s * 1e9 <= T; s += step) {
-      var x = X(s * 1e9);
-      g.appendChild(sv('line', { x1: x, x2: x, y1: 16, y2: H, stroke: '#e6e9ec' }));
-      g.appendChild(sv('text', { x: x, y: 12, 'font-size': 11, 'text-anchor': 'middle', fill: '#5f6b76', text: (+s.toFixed(3)) + ' s' }));
-    }
-    rows.forEach(function (r) {
-      g.appendChild(sv('text', { x: 4, y: rowY[r[0]] + r[1] / 2 + 4, 'font-size': 12, fill: '#1d2329', text: r[0] }));
-    });
-    function band(row, h, t0, t1, fill, label, tipText, attrs) {
-      var x0 = X(t0), w = Math.max(X(t1) - x0, 1.5);
-      var rect = sv('rect', Object.assign({ x: x0, y: rowY[row], width: w, height: h, fill: fill }, attrs || {}));
-      rect.addEventListener('mousemove', function (ev) { showTip(ev, tipText); });
-      rect.addEventListener('mouseleave', hideTip);
-      g.appendChild(rect);
-      if (label && w > label.length * 6.5 + 6) {
-        g.appendChild(sv('text', { x: x0 + 3, y: rowY[row] + h / 2 + 4, 'font-size': 11, fill: '#fff', 'pointer-events': 'none', text: label }));
-      }
-    }
-    // boots
+    var layer = sv('g');
+    g.appendChild(layer);
+    var cur = sv('line', { x1: 0, x2: 0, y1: 16, y2: H, stroke: '#111', 'stroke-width': 1.5, 'pointer-events': 'none' });
+    var hover = sv('line', { x1: -10, x2: -10, y1: 16, y2: H, stroke: '#d50000', 'stroke-width': 1, 'pointer-events': 'none', opacity: 0.6 });
+    var brush = sv('rect', { x: 0, y: 16, width: 0, height: H - 16, fill: 'rgba(11,92,173,.15)', 'pointer-events': 'none' });
+    g.appendChild(cur);
+    g.appendChild(hover);
+    g.appendChild(brush);
     var boots = {};
     run.spans.forEach(function (sp) {
       if (sp.boot <= 0) return;
       var b = boots[sp.boot] || (boots[sp.boot] = { t0: sp.t0, t1: sp.t1 });
       b.t0 = Math.min(b.t0, sp.t0); b.t1 = Math.max(b.t1, sp.t1);
     });
-    Object.keys(boots).forEach(function (k, i) {
-      var b = boots[k];
-      band('boots', 20, b.t0, b.t1, i % 2 ? '#9575cd' : '#7e57c2', 'boot ' + k, 'boot ' + k + '\n' + fmtT(b.t0) + ' – ' + fmtT(b.t1));
-    });
-    run.spans.forEach(function (sp) {
-      if (sp.class === 'step') return;
-      band('phases', 22, sp.t0, sp.t1, classColour[sp.class] || '#9e9e9e', sp.name,
-        sp.name + ' (' + (classText[sp.class] || sp.class) + ')\nboot ' + sp.boot + ', ' + fmtT(sp.t0) + ' – ' + fmtT(sp.t1) +
-        ' (' + fmtT(sp.t1 - sp.t0) + ')\n' + sp.ops + ' flash operations from #' + sp.op0, { 'data-class': sp.class });
-    });
-    var ci = 0;
-    run.spans.forEach(function (sp) {
-      if (sp.class !== 'step') return;
-      band('commands', 20, sp.t0, sp.t1, ci++ % 2 ? '#78909c' : '#90a4ae', sp.name.replace(/^» /, ''), sp.name + '\n' + fmtT(sp.t0) + ' – ' + fmtT(sp.t1));
-    });
-    // flash operations: erase on the upper half, programs below
-    m.ops.forEach(function (r) {
-      var x0 = X(r.t0), w = Math.max(X(r.t1) - x0, 1);
-      g.appendChild(sv('rect', { x: x0, y: rowY['flash ops'] + (r.k === 'e' ? 0 : 12), width: w, height: 11, fill: r.k === 'e' ? classColour.erase : classColour.write, 'pointer-events': 'none' }));
-    });
-    // flag writes
-    if (run.flag) {
-      run.flag.states.forEach(function (st, i) {
-        if (i === 0) return;
-        var x = X(st.t), c = flagColour(st);
-        var tk = sv('rect', { x: x - 2, y: rowY['flag writes'], width: 4, height: 22, fill: c });
-        tk.addEventListener('mousemove', function (ev) { showTip(ev, 'flag write after op #' + st.op + ' at ' + fmtT(st.t) + ', boot ' + st.boot + '\n' + st.what + '\n' + flagSummary(run.flag, st)); });
-        tk.addEventListener('mouseleave', hideTip);
-        tk.addEventListener('click', function (ev) { ev.stopPropagation(); api.setCursor(st.op + 1); });
-        g.appendChild(tk);
+    function band(row, h, t0, t1, fill, label, tipText, attrs) {
+      if (!visible(t0, t1)) return;
+      var x0 = Math.max(X(t0), left), x1 = Math.min(X(t1), left + plotW), w = Math.max(x1 - x0, 1.5);
+      var rect = sv('rect', Object.assign({ x: x0, y: rowY[row], width: w, height: h, fill: fill }, attrs || {}));
+      rect.addEventListener('mousemove', function (ev) { showTip(ev, tipText); });
+      rect.addEventListener('mouseleave', hideTip);
+      layer.appendChild(rect);
+      if (label && w > label.length * 6.5 + 6) {
+        layer.appendChild(sv('text', { x: x0 + 3, y: rowY[row] + h / 2 + 4, 'font-size': 11, fill: '#fff', 'pointer-events': 'none', text: label }));
+      }
+    }
+    function draw() {
+      while (layer.firstChild) layer.removeChild(layer.firstChild);
+      var span = view.b - view.a;
+      var step = niceStep(span / 1e9 / 10) * 1e9;
+      for (var t = Math.ceil(view.a / step) * step; t <= view.b; t += step) {
+        var x = X(t);
+        layer.appendChild(sv('line', { x1: x, x2: x, y1: 16, y2: H, stroke: '#e6e9ec' }));
+        var lab = span < 2e8 ? (t / 1e6).toFixed(span < 2e6 ? 3 : 1) + ' ms' : (+(t / 1e9).toFixed(3)) + ' s';
+        layer.appendChild(sv('text', { x: x, y: 12, 'font-size': 11, 'text-anchor': 'middle', fill: '#5f6b76', text: lab }));
+      }
+      rows.forEach(function (r) {
+        layer.appendChild(sv('text', { x: 4, y: rowY[r[0]] + r[1] / 2 + 4, 'font-size': 12, fill: '#1d2329', text: r[0] }));
       });
+      Object.keys(boots).forEach(function (k, i) {
+        var b = boots[k];
+        band('boots', 20, b.t0, b.t1, i % 2 ? '#9575cd' : '#7e57c2', 'boot ' + k, 'boot ' + k + '\n' + fmtT(b.t0) + ' – ' + fmtT(b.t1));
+      });
+      run.spans.forEach(function (sp) {
+        if (sp.class === 'step') return;
+        band('phases', 22, sp.t0, sp.t1, classColour[sp.class] || '#9e9e9e', sp.name,
+          sp.name + ' (' + (classText[sp.class] || sp.class) + ')\nboot ' + sp.boot + ', ' + fmtT(sp.t0) + ' – ' + fmtT(sp.t1) +
+          ' (' + fmtT(sp.t1 - sp.t0) + ')\n' + sp.ops + ' flash operations from #' + sp.op0, { 'data-class': sp.class });
+      });
+      var ci = 0;
+      run.spans.forEach(function (sp) {
+        if (sp.class !== 'step') return;
+        band('commands', 20, sp.t0, sp.t1, ci++ % 2 ? '#78909c' : '#90a4ae', sp.name.replace(/^» /, ''), sp.name + '\n' + fmtT(sp.t0) + ' – ' + fmtT(sp.t1));
+      });
+      m.ops.forEach(function (r) {
+        if (!visible(r.t0, r.t1)) return;
+        var x0 = Math.max(X(r.t0), left), w = Math.max(Math.min(X(r.t1), left + plotW) - x0, 1);
+        layer.appendChild(sv('rect', { x: x0, y: rowY['flash ops'] + (r.k === 'e' ? 0 : 12), width: w, height: 11, fill: r.k === 'e' ? classColour.erase : classColour.write, 'pointer-events': 'none' }));
+      });
+      if (run.flag) {
+        run.flag.states.forEach(function (st, i) {
+          if (i === 0 || !visible(st.t, st.t)) return;
+          var tk = sv('rect', { x: X(st.t) - 2, y: rowY['flag writes'], width: 4, height: 22, fill: flagColour(st) });
+          tk.addEventListener('mousemove', function (ev) { showTip(ev, 'flag write after op #' + st.op + ' at ' + fmtT(st.t) + ', boot ' + st.boot + '\n' + st.what + '\n' + flagSummary(run.flag, st)); });
+          tk.addEventListener('mouseleave', hideTip);
+          tk.addEventListener('mousedown', function (ev) { ev.stopPropagation(); });
+          tk.addEventListener('click', function (ev) { ev.stopPropagation(); api.setCursor(st.op + 1); });
+          layer.appendChild(tk);
+        });
+      }
+      run.cuts.forEach(function (c) {
+        if (!visible(c.t, c.t)) return;
+        var x = X(c.t);
+        layer.appendChild(sv('line', { x1: x, x2: x, y1: 16, y2: H, stroke: '#d50000', 'stroke-width': 2, 'stroke-dasharray': '4 2', 'pointer-events': 'none' }));
+        layer.appendChild(sv('text', { x: x + 3, y: H - 4, 'font-size': 11, fill: '#d50000', 'font-weight': 600, 'pointer-events': 'none', text: '⚡ cut, op #' + (c.msg.match(/#(\d+)/) || [0, '?'])[1] }));
+      });
+      upd();
     }
-    // cuts
-    run.cuts.forEach(function (c) {
-      var x = X(c.t);
-      g.appendChild(sv('line', { x1: x, x2: x, y1: 16, y2: H, stroke: '#d50000', 'stroke-width': 2, 'stroke-dasharray': '4 2', 'pointer-events': 'none' }));
-      g.appendChild(sv('text', { x: x + 3, y: H - 4, 'font-size': 11, fill: '#d50000', 'font-weight': 600, 'pointer-events': 'none', text: '⚡ cut, op #' + (c.msg.match(/#(\d+)/) || [0, '?'])[1] }));
-    });
-    var cur = sv('line', { x1: 0, x2: 0, y1: 16, y2: H, stroke: '#111', 'stroke-width': 1.5, 'pointer-events': 'none' });
-    g.appendChild(cur);
-    var hover = sv('line', { x1: -10, x2: -10, y1: 16, y2: H, stroke: '#d50000', 'stroke-width': 1, 'pointer-events': 'none', opacity: 0.6 });
-    g.appendChild(hover);
-    function upd() { var x = X(m.timeAtOp(api.state.cursor)); cur.setAttribute('x1', x); cur.setAttribute('x2', x); }
+    function upd() {
+      var t = m.timeAtOp(api.state.cursor), x = X(t);
+      cur.setAttribute('visibility', visible(t, t) ? 'visible' : 'hidden');
+      cur.setAttribute('x1', x); cur.setAttribute('x2', x);
+    }
     api.onChange(upd);
-    upd();
-    function tAt(ev) {
+    function tAt(clientX) {
       var r = g.getBoundingClientRect();
-      return Math.max(0, Math.min(T, (ev.clientX - r.left - left) / plotW * T));
+      var x = Math.max(left, Math.min(left + plotW, clientX - r.left));
+      return view.a + (x - left) / plotW * (view.b - view.a);
     }
+    var drag = null;
+    g.addEventListener('mousedown', function (ev) { drag = { x: ev.clientX }; });
     g.addEventListener('mousemove', function (ev) {
-      if (!opts.onCut) return;
-      var r = g.getBoundingClientRect();
-      var x = ev.clientX - r.left;
-      hover.setAttribute('x1', x); hover.setAttribute('x2', x);
+      var r = g.getBoundingClientRect(), x = ev.clientX - r.left;
+      if (drag && Math.abs(ev.clientX - drag.x) > 6) {
+        var x0 = Math.min(drag.x, ev.clientX) - r.left;
+        brush.setAttribute('x', x0); brush.setAttribute('width', Math.abs(ev.clientX - drag.x));
+      }
+      if (opts.onCut) { hover.setAttribute('x1', x); hover.setAttribute('x2', x); }
     });
-    g.addEventListener('click', function (ev) {
-      var t = tAt(ev), op = m.opAtTime(t);
-      if (opts.onCut && opts.cutMode && opts.cutMode()) opts.onCut(op, t);
+    g.addEventListener('mouseup', function (ev) {
+      var d = drag; drag = null;
+      brush.setAttribute('width', 0);
+      if (d && Math.abs(ev.clientX - d.x) > 6) {
+        var a = tAt(Math.min(d.x, ev.clientX)), b = tAt(Math.max(d.x, ev.clientX));
+        if (b - a > 1000) { view.a = a; view.b = b; draw(); }
+        return;
+      }
+      var op = m.opAtTime(tAt(ev.clientX));
+      if (opts.onCut && opts.cutMode && opts.cutMode()) opts.onCut(op, tAt(ev.clientX));
       else api.setCursor(op);
     });
+    g.addEventListener('mouseleave', function () { drag = null; brush.setAttribute('width', 0); });
     api.timelineXY = function (op) {
       var r = g.getBoundingClientRect();
       return { x: r.left + X(m.timeAtOp(op)), y: r.top + rowY['flash ops'] + 6 };
     };
-    var wrap = el('div', { class: 'scroll' }, g);
+    api.zoomTime = function (a, b) { view.a = Math.max(0, a); view.b = Math.min(T, b); draw(); };
+    draw();
+    var tools = el('div', { class: 'controls' },
+      el('span', { class: 'muted', text: opts.onCut ? 'Drag across the timeline to zoom; click to cut the power there (or move the cursor, as set above).' : 'Drag across the timeline to zoom; click to move the cursor.' }),
+      el('button', { type: 'button', text: 'whole run', on: { click: function () { view.a = 0; view.b = T; draw(); } } }),
+      run.cuts.length ? el('button', { type: 'button', text: 'zoom to after the cut', on: { click: function () { var c = run.cuts[run.cuts.length - 1].t; view.a = Math.max(0, c - (T - c) * 0.05); view.b = T; draw(); } } }) : null);
     var leg = [];
     ['boot', 'store', 'verify', 'erase', 'write', 'flag', 'power'].forEach(function (k) { leg.push([classColour[k], classText[k]]); });
     leg.push(['#d50000', '⚡ power cut (dashed line)']);
-    return el('div', null, legend(leg), wrap);
+    return el('div', { class: 'timeline-box' }, legend(leg), tools, el('div', { class: 'scroll' }, g));
   }
   function niceStep(x) {
     var p = Math.pow(10, Math.floor(Math.log10(Math.max(x, 1e-6))));
@@ -362,7 +396,7 @@
   }
   function flagView(api) {
     var flag = api.run.flag, m = api.model;
-    var box = el('div');
+    var box = el('div', { class: 'flag-box' });
     var cell = 10, W = flag.fields.length ? 108 * cell + 140 : 200;
     // the strip at the cursor
     var strip = sv('svg', { width: W, height: 92, class: 'flagstrip', role: 'img', 'aria-label': 'flag area bytes at the cursor' });
