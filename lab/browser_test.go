@@ -120,4 +120,13 @@ func TestBrowserLabCut(t *testing.T) {
 	if verdict != "upgraded" {
 		t.Errorf("a cut while flashboot decompresses the app: verdict %q, want upgraded (flashboot restarts the image)", verdict)
 	}
+
+	// A bad script shows its error in the page.
+	browsertest.Eval[bool](b, 5*time.Second, `WS63.lab.textarea.value = 'device layout=round\n', true`)
+	b.Do(10*time.Second, chromedp.Click(`#run`))
+	b.WaitFor(30*time.Second, `!!document.querySelector('#lab-error')`)
+	if e := browsertest.Eval[string](b, 5*time.Second, `document.querySelector('#lab-error').textContent`); !strings.Contains(e, lesson+":1") || !strings.Contains(e, "round") {
+		t.Errorf("a bad script: the page says %q, want its line and what is wrong", e)
+	}
+	b.NoErrors()
 }

@@ -245,6 +245,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// scriptErr answers a request whose script cannot run (it does not parse,
+// a path leaves the lesson's folder, the cut is not a cut point): the
+// lab answered, and the page shows the error (status 200: an HTTP error
+// status would also land in the browser's console).
+func scriptErr(w http.ResponseWriter, err error) {
+	writeJSON(w, http.StatusOK, map[string]string{"error": err.Error()})
+}
+
 func writeErr(w http.ResponseWriter, status int, err error) {
 	writeJSON(w, status, map[string]string{"error": err.Error()})
 }
@@ -313,7 +321,7 @@ func (s *Server) script(w http.ResponseWriter, req *request, l *Lesson) (*scenar
 		err = CheckPaths(sc, l.dir)
 	}
 	if err != nil {
-		writeErr(w, http.StatusUnprocessableEntity, err)
+		scriptErr(w, err)
 		return nil, false
 	}
 	return sc, true
@@ -376,7 +384,7 @@ func (s *Server) apiCut(w http.ResponseWriter, r *http.Request) {
 	}
 	rec, text, err := htmlreport.RecordCut(sc, trace, req.Op, t)
 	if err != nil {
-		writeErr(w, http.StatusUnprocessableEntity, err)
+		scriptErr(w, err)
 		return
 	}
 	_, line, _ := htmlreport.CutScript(sc, trace, req.Op, t)
@@ -388,7 +396,7 @@ func (s *Server) apiCut(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if res.CutPhase == "" {
-		writeErr(w, http.StatusUnprocessableEntity, fmt.Errorf("lab: the cut at flash op #%d did not fire (the run stopped before it: %s)", req.Op, rec.Run.Failure))
+		scriptErr(w, fmt.Errorf("lab: the cut at flash op #%d did not fire (the run stopped before it: %s)", req.Op, rec.Run.Failure))
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
