@@ -2,6 +2,7 @@ package htmlreport_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/ws63emu/ws63emu/flash"
 	"github.com/ws63emu/ws63emu/htmlreport"
 	"github.com/ws63emu/ws63emu/internal/browsertest"
 	"github.com/ws63emu/ws63emu/scenarios"
@@ -147,6 +149,22 @@ func TestBrowserFlashPage(t *testing.T) {
 		}
 	}
 	b.Screenshot("flash.png")
+
+	// A flash of random bytes: drawn with its warnings, no script error.
+	raw := make([]byte, flash.Size)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range raw {
+		raw[i] = byte(rng.Uint32())
+	}
+	f, err := flash.FromBytes(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	junk := htmlreport.FlashFrom(f, nil)
+	open(t, b, writePage(t, "junk.html", &htmlreport.Page{Title: "junk", Flash: junk}))
+	if n := browsertest.Eval[int](b, 5*time.Second, `document.querySelectorAll('svg.flashmap rect[data-sector]').length`); n != 1024 {
+		t.Errorf("random flash: %d sector cells, want 1024", n)
+	}
 	b.NoErrors()
 }
 
