@@ -125,21 +125,30 @@ func (rec *recorder) hook(op flash.Op) {
 	if op.Kind == flash.OpErase {
 		kind = "e"
 	}
-	if n := len(rec.ops); n > 0 {
-		l := &rec.ops[n-1]
-		if kind == "p" && l.Kind == "p" && op.Index == l.Op+uint64(l.N) && op.Addr == l.Addr+l.Len &&
-			op.Addr/flash.SectorSize == l.Addr/flash.SectorSize && op.Phase == l.Phase {
-			l.N++
-			l.Len += op.Len
-			l.T1 = t
-			goto flag
-		}
+	if !rec.extend(op, kind, t) {
+		rec.ops = append(rec.ops, OpRun{Op: op.Index, N: 1, Kind: kind, Addr: op.Addr, Len: op.Len, T0: t, T1: t, Phase: op.Phase})
 	}
-	rec.ops = append(rec.ops, OpRun{Op: op.Index, N: 1, Kind: kind, Addr: op.Addr, Len: op.Len, T0: t, T1: t, Phase: op.Phase})
-flag:
 	if rec.flagOK && op.Addr < rec.flagAddr+upg.FlagAreaLen && op.Addr+op.Len > rec.flagAddr {
 		rec.flagPending, rec.flagOp, rec.flagT = true, op.Index, t
 	}
+}
+
+// extend adds op to the last run when it continues it: the next program of
+// the same phase, at the next address, in the same sector.
+func (rec *recorder) extend(op flash.Op, kind string, t int64) bool {
+	n := len(rec.ops)
+	if n == 0 || kind != "p" {
+		return false
+	}
+	l := &rec.ops[n-1]
+	if l.Kind != "p" || op.Index != l.Op+uint64(l.N) || op.Addr != l.Addr+l.Len ||
+		op.Addr/flash.SectorSize != l.Addr/flash.SectorSize || op.Phase != l.Phase {
+		return false
+	}
+	l.N++
+	l.Len += op.Len
+	l.T1 = t
+	return true
 }
 
 // settleFlag reads the flag area after an operation that touched it, now

@@ -102,6 +102,7 @@ func TestRefusals(t *testing.T) {
 		{"another port", call{method: "GET", path: "/?token=" + tok, host: "127.0.0.1:1"}, 403, lab.ErrHost.Error()},
 		{"localhost is ours", call{method: "GET", path: "/?token=" + tok, host: "localhost:" + port}, 200, "<!DOCTYPE html>"},
 		{"foreign origin", call{method: "POST", path: "/api/run", token: tok, origin: "http://attacker.example", body: good}, 403, lab.ErrOrigin.Error()},
+		{"a page opened from disk (Origin: null)", call{method: "POST", path: "/api/run", token: tok, origin: "null", body: good}, 403, lab.ErrOrigin.Error()},
 		{"own origin", call{method: "POST", path: "/api/run", token: tok, origin: "http://127.0.0.1:" + port, body: good}, 200, `"page"`},
 		{"body too long", call{method: "POST", path: "/api/run", token: tok, body: `{"lesson":"mine.scn","script":"` + strings.Repeat("#", lab.MaxBody) + `"}`}, 413, "longer than"},
 		{"absolute path", call{method: "POST", path: "/api/run", token: tok, body: withFile("mine.scn", secret)}, 200, lab.ErrPath.Error()},
