@@ -68,33 +68,43 @@ func CutScript(s *scenarios.Script, trace []emulator.Event, op uint64, t flash.T
 	}
 	cut := s.Commands[ci]
 	k := op - starts[cut.LineNo()] + 1
-	var b strings.Builder
-	line := func(c scenarios.Command) {
+	// Each command keeps its line where it can (the script's blank and
+	// comment lines make room for the cut line), so that errors of the
+	// cut script name the lines of the original.
+	var lines []string
+	put := func(at int, text string) {
+		for len(lines) < at-1 {
+			lines = append(lines, "")
+		}
+		lines = append(lines, text)
+	}
+	cmd := func(c scenarios.Command) {
 		if _, ok := c.(*scenarios.SweepCmd); !ok {
-			b.WriteString(c.String())
-			b.WriteByte('\n')
+			put(c.LineNo(), c.String())
 		}
 	}
-	fmt.Fprintf(&b, "# %s, cut at flash op #%d (%s) during line %d: %s\n", s.File, op, t, cut.LineNo(), cut)
-	for _, c := range s.Commands[:ci] {
-		line(c)
+	if first := s.Commands[0].LineNo(); first > 1 {
+		put(1, fmt.Sprintf("# %s, cut at flash op #%d (%s) during line %d: %s", s.File, op, t, cut.LineNo(), cut))
 	}
-	fmt.Fprintf(&b, "cut op=%d tear=%s\n", k, t)
-	line(cut)
+	for _, c := range s.Commands[:ci] {
+		cmd(c)
+	}
+	put(cut.LineNo()-1, fmt.Sprintf("cut op=%d tear=%s", k, t))
+	cmd(cut)
 	if begin >= 0 && begin < ci && ci < end {
 		rest := s.Commands[end+1:]
 		if len(rest) == 0 {
-			b.WriteString("power-on\n")
+			put(0, "power-on")
 		} else if _, ok := rest[0].(*scenarios.PowerOnCmd); !ok {
-			b.WriteString("power-on\n")
+			put(0, "power-on")
 		}
 		for _, c := range rest {
-			line(c)
+			cmd(c)
 		}
 	} else {
-		b.WriteString("power-on\n")
+		put(0, "power-on")
 	}
-	return b.String(), cut.LineNo(), nil
+	return strings.Join(lines, "\n") + "\n", cut.LineNo(), nil
 }
 
 // stepLine reads LINE from a step event "scenario FILE:LINE: text".

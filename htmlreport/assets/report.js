@@ -926,7 +926,7 @@
       else if (data.flash) { var s = el('section', null, el('h2', { text: 'Flash map' })); app.appendChild(s); s.appendChild(flashMap(data.flash, null)); }
       if (data.compare) renderCompare(app, data.compare);
       (data.sweeps || []).forEach(function (sw, i) { renderSweep(app, sw, i); });
-      (data.notes || []).forEach(function (n) { app.appendChild(el('p', { class: 'muted', text: n })); });
+      (data.notes || []).forEach(function (n) { app.appendChild(n.indexOf('\n') >= 0 ? el('pre', { class: 'note', text: n }) : el('p', { class: 'muted', text: n })); });
       WS63.ready = true;
     }
   } catch (e) {
