@@ -92,28 +92,46 @@ func TestFlagHistoryShowsRetries(t *testing.T) {
 	}
 }
 
-// A torn flag write shows the bytes the flash holds, not those asked for.
+// A torn flag write shows the bytes the flash holds, not those asked for:
+// a bits-torn write of nv_flag (STARTED is ff → 0f) leaves a byte that is
+// neither, INVALID; a write cut before it applies does not show at all.
 func TestFlagHistoryShowsTornBytes(t *testing.T) {
-	s := parse(t, "../scenarios/testdata/cut-during-replacement.scn")
-	plain, _ := scenarios.Run(s, scenarios.Options{})
-	// The first STARTED write of firmware_flag[0], torn in half a byte:
-	// prefix:0 leaves it erased.
+	s := parse(t, "../scenarios/testdata/sweeps/nv-upgrade.scn")
+	plain := htmlreport.Record(s)
 	var op uint64
-	rec := htmlreport.Record(s)
-	for _, st := range rec.Run.Flag.States {
-		if st.Retry[0] == "STARTED" {
+	for _, st := range plain.Run.Flag.States {
+		if strings.Contains(st.What, "nv_flag") {
 			op = st.Op
 			break
 		}
 	}
-	cut, _, err := htmlreport.RecordCut(s, plain.Trace, op, flash.Tear{Kind: flash.TearBefore})
+	if op == 0 {
+		t.Fatal("the NV upgrade writes no nv_flag")
+	}
+	cut, _, err := htmlreport.RecordCut(s, plain.Report.Trace, op, flash.Tear{Kind: flash.TearBefore})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, st := range cut.Run.Flag.States {
 		if st.Op == op {
-			t.Errorf("the write at op #%d was cut before it applied; the history shows it: %s", op, st.Hex[32:38])
+			t.Errorf("the write at op #%d was cut before it applied; the history shows it: %s", op, st.What)
 		}
+	}
+	nv := len(plain.Run.Flag.States[0].Retry) - 1 // nv_flag is the last retry field
+	invalid := 0
+	for seed := uint64(1); seed <= 5; seed++ {
+		cut, _, err := htmlreport.RecordCut(s, plain.Report.Trace, op, flash.Tear{Kind: flash.TearBits, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range cut.Run.Flag.States {
+			if st.Op == op && st.Retry[nv] == "INVALID" {
+				invalid++
+			}
+		}
+	}
+	if invalid == 0 {
+		t.Errorf("five bits-torn writes of nv_flag at op #%d: none shows INVALID (4 changing bits: each is torn with probability 14/16)", op)
 	}
 }
 

@@ -838,7 +838,7 @@
     var title = el('h2', { text: 'Pick a lesson' });
     var about = el('pre', { class: 'about' });
     var ta = el('textarea', { spellcheck: 'false', 'aria-label': 'the lesson script' });
-    var tear = el('select', { 'aria-label': 'tear model of a cut' }, ['before', 'after', 'prefix', 'bits'].map(function (t) { return el('option', { value: t, text: 'tear ' + t }); }));
+    var tear = el('select', { 'aria-label': 'tear model of a cut' }, [['before', 'tear before (not applied)'], ['after', 'tear after (applied)'], ['prefix', 'tear prefix (16 bytes applied)'], ['bits', 'tear bits (a random subset)']].map(function (t) { return el('option', { value: t[0], text: t[1] }); }));
     var cutMode = el('input', { type: 'checkbox', id: 'cutmode', checked: 'checked' });
     var status = el('div', { class: 'status', 'aria-live': 'polite' });
     var result = el('div', { class: 'result' });
