@@ -47,9 +47,14 @@ func verdictText(v string) string {
 	return v
 }
 
-// writeSweepHTML writes the sweep map of a sweep.
+// writeSweepHTML writes the sweep map of a sweep; with the script (not
+// after a merge), the timelines of some failing points too.
 func writeSweepHTML(path, command string, s *scenarios.Script, rep *scenarios.SweepReport) error {
-	v, err := htmlreport.SweepFrom(rep, htmlreport.SweepOptions{Timelines: sweepTimelines, Script: s})
+	o := htmlreport.SweepOptions{Script: s}
+	if s != nil {
+		o.Timelines = sweepTimelines
+	}
+	v, err := htmlreport.SweepFrom(rep, o)
 	if err != nil {
 		return fmt.Errorf("sweep: --html: %w", err)
 	}

@@ -89,6 +89,13 @@ func TestSweepReplayFlashHTML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mOut := filepath.Join(dir, "merged.html")
+	if err := run([]string{"sweep", "merge", jsOut, "--html", mOut}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if mp, _ := pageData(t, mOut); len(mp.Sweeps) != 1 || mp.Sweeps[0].Rows[1] != p.Sweeps[0].Rows[1] {
+		t.Errorf("merged sweep page: %+v", mp.Sweeps)
+	}
 	pt := rep.Points[len(rep.Points)/2]
 	rpOut := filepath.Join(dir, "replay.html")
 	if err := run([]string{"replay", "--quiet", pt.Token, "--html", rpOut}, &stdout, &stderr); err != nil {

@@ -18,7 +18,7 @@ func init() {
 
 const sweepUsage = `usage: ws63emu sweep FILE.scn [--tears before,after,prefix,bits] [--stride N] [--jobs N]
                      [--shard I/N] [--json FILE] [--junit FILE] [--html FILE] [--verify-determinism N] [--double N]
-       ws63emu sweep merge A.json B.json ... [-o FILE] [--junit FILE]`
+       ws63emu sweep merge A.json B.json ... [-o FILE] [--junit FILE] [--html FILE]`
 
 // runSweep is `ws63emu sweep FILE.scn …` and `ws63emu sweep merge …`.
 // Exit 0 when the reference run and every point pass, 1 when a point
@@ -146,6 +146,7 @@ func runSweepMerge(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("sweep merge", stderr)
 	out := fs.StringP("output", "o", "", "write the merged JSON report to this file")
 	junitOut := fs.String("junit", "", "write JUnit XML of the merged report to this file")
+	htmlOut := fs.String("html", "", "write the merged sweep map as a self-contained HTML file (no embedded timelines: replay --html draws one)")
 	maxFail := fs.Int("failures", 10, "failing points to list in the summary")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, sweepUsage)
@@ -174,6 +175,11 @@ func runSweepMerge(args []string, stdout, stderr io.Writer) error {
 	rep, err := scenarios.MergeSweeps(parts...)
 	if err != nil {
 		return err
+	}
+	if *htmlOut != "" {
+		if err := writeSweepHTML(*htmlOut, commandLine("sweep merge", args), nil, rep); err != nil {
+			return err
+		}
 	}
 	return finishSweep(rep, stdout, *out, *junitOut, *maxFail)
 }
