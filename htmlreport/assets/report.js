@@ -522,6 +522,14 @@
       groups.push(gp);
     });
     svg.appendChild(sv('text', { x: 1, y: barH + 16, 'font-size': 11, fill: '#5f6b76', text: 'sectors of 4 KiB, 64 per row (256 KiB), address 0x000000 at the top left' }));
+    if (fv.flag_addr >= 0) {
+      var fx = 1 + fv.flag_addr / 4194304 * (W - 2);
+      var fm = sv('rect', { x: fx - 1, y: 0, width: 3, height: barH + 4, fill: '#d50000', class: 'flagmark' });
+      fm.addEventListener('mousemove', function (ev) { showTip(ev, 'the flag area: ' + hex(fv.flag_addr) + ', 108 bytes (fota end − 0x1000)'); });
+      fm.addEventListener('mouseleave', hideTip);
+      svg.appendChild(fm);
+      svg.appendChild(sv('text', { x: fx - 4, y: barH + 16, 'font-size': 11, 'text-anchor': 'end', fill: '#d50000', 'font-weight': 600, text: 'flag area ▲' }));
+    }
     var rects = [];
     for (var s = 0; s < SECT; s++) {
       var x = 1 + (s % COLS) * (cell + gap), y = top + Math.floor(s / COLS) * (cell + gap);
