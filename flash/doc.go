@@ -55,10 +55,21 @@
 //
 // # Other faults
 //
-// SetBadSector: erase and program ops touching the sector are counted but
-// return ErrBadSector and change nothing. FailProgramAt(n): the program op
-// with Index n returns ErrProgramFailed and changes nothing. FlipBit flips
-// one stored bit at once (a disturb error); it is not an op.
+// Named for what they are on real NOR (worn.go, spec §3.5: the SFC layer
+// reports only a not-ready timeout, never a program or erase failure):
+//
+//   - SetWornSector (the realistic bad sector): program and erase ops on the
+//     sector succeed but leave WornStuckBits seeded stuck bits at their
+//     stuck values; only a later hash check notices.
+//   - SetBadSector (the driver's timeout): erase and program ops touching
+//     the sector are counted but return ErrBadSector and change nothing.
+//   - TimeoutAt(n): the op with Index n, erase or program, returns
+//     ErrTimeout and changes nothing; FailProgramAt(n) is the same for a
+//     program op only (ErrProgramFailed). Every returned fault wraps
+//     ErrTimeout, which the update library reports as
+//     ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY (0x80001344).
+//   - FlipBit flips one stored bit at once (a disturb error); it is not an
+//     op.
 //
 // # Simulated time
 //
