@@ -272,14 +272,17 @@ func TestStartBadSectorRetries(t *testing.T) {
 	}
 	app, _ := partition.Default(partition.LayoutCompress).Lookup(partition.ImageA)
 	s.f.SetBadSector(app.Offset+0x10000, true)
+	// The erase times out (the SFC driver's only failure, spec §3.5) and
+	// upg_flash_erase passes the driver's code up unchanged; the third
+	// failure also returns the task's own error (spec §3.3, §4.2:
+	// upg_perform_upgrade_task returns ret before the status write's).
 	want := []struct {
 		code  Errcode
 		bytes [3]byte
 	}{
-		{ErrcodeUpgFlashEraseError, [3]byte{0, 0xFF, 0xFF}},
-		{ErrcodeUpgFlashEraseError, [3]byte{0, 0, 0xFF}},
-		// The SDK ORs RETRY_ALL_FAIL into the task's code (0x80003048|0x80003067).
-		{ErrcodeUpgFlashEraseError | ErrcodeUpgRetryAllFail, [3]byte{0, 0, 0}},
+		{ErrcodeSfcFlashTimeoutWaitReady, [3]byte{0, 0xFF, 0xFF}},
+		{ErrcodeSfcFlashTimeoutWaitReady, [3]byte{0, 0, 0xFF}},
+		{ErrcodeSfcFlashTimeoutWaitReady, [3]byte{0, 0, 0}},
 	}
 	for i, w := range want {
 		u := New(s.f, partition.Default(partition.LayoutCompress), Options{})
