@@ -71,7 +71,7 @@ func TestBootStateInTrace(t *testing.T) {
 // skipped, so a downgrade boots; the verdict says rollback.
 func TestRollbackVerdict(t *testing.T) {
 	for _, noBurn := range []bool{false, true} {
-		d, err := New(Config{Models: Models{NoRollbackBurn: noBurn}})
+		d, err := New(Config{Models: Models{RollbackBurn: !noBurn}})
 		if err != nil {
 			t.Fatal(err)
 		}

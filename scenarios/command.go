@@ -264,14 +264,22 @@ const (
 	FaultBadSector   = "bad-sector"
 	FaultBitflip     = "bitflip"
 	FaultProgramFail = "program-fail"
+	FaultTimeout     = "timeout"
 )
 
-// FaultCmd is `fault bad-sector addr=A | part=P [off=O]`,
-// `fault bitflip addr=A | part=P [off=O] [bit=B]` or
+// Bad-sector modes (fault bad-sector mode=).
+const (
+	ModeStuck   = "stuck"   // program and erase succeed, seeded stuck bits stay wrong (flash.SetWornSector)
+	ModeTimeout = "timeout" // program and erase time out, nothing changes (flash.SetBadSector)
+)
+
+// FaultCmd is `fault bad-sector addr=A | part=P [off=O] [mode=stuck|timeout]`,
+// `fault bitflip addr=A | part=P [off=O] [bit=B]`, `fault timeout op=N` or
 // `fault program-fail op=N`. The address is absolute (addr=) or an offset
 // into a partition (part=, resolved through the device's partition table
-// when the command runs). A program failure has no address: Op counts
-// flash operations from here as cut op=N does (1 is the next one).
+// when the command runs). A timeout has no address: Op counts flash
+// operations from here as cut op=N does (1 is the next one); program-fail
+// is a timeout that only fires if that operation is a program.
 type FaultCmd struct {
 	line
 	Kind   string
@@ -279,14 +287,15 @@ type FaultCmd struct {
 	Part   partition.ID
 	InPart bool
 	Bit    uint
-	Op     uint64 // program-fail: the operation, counted from here (≥ 1)
+	Op     uint64 // timeout, program-fail: the operation, counted from here (≥ 1)
+	Mode   string // bad-sector: ModeStuck or ModeTimeout as written; "" is ModeStuck
 	// Layout is the device's (from the device command): String names
 	// Part as that layout's table does (0x21 is imageB in the AB table).
 	Layout partition.Layout
 }
 
 func (c *FaultCmd) String() string {
-	if c.Kind == FaultProgramFail {
+	if c.Kind == FaultProgramFail || c.Kind == FaultTimeout {
 		return "fault " + c.Kind + " op=" + strconv.FormatUint(c.Op, 10)
 	}
 	var where string
@@ -298,6 +307,9 @@ func (c *FaultCmd) String() string {
 	s := "fault " + c.Kind + " " + where
 	if c.Kind == FaultBitflip {
 		s += " bit=" + strconv.FormatUint(uint64(c.Bit), 10)
+	}
+	if c.Mode != "" {
+		s += " mode=" + c.Mode
 	}
 	return s
 }

@@ -609,12 +609,12 @@ func (p *parser) cut(a *args) (Command, error) {
 
 func (p *parser) fault(a *args) (Command, error) {
 	if len(a.pos) == 0 {
-		return nil, a.errf("needs a kind: bad-sector, bitflip or program-fail")
+		return nil, a.errf("needs a kind: bad-sector, bitflip, timeout or program-fail")
 	}
 	c := &FaultCmd{line: line{a.n}, Kind: a.pos[0], Layout: p.layout}
 	switch c.Kind {
 	case FaultBadSector, FaultBitflip:
-	case FaultProgramFail:
+	case FaultProgramFail, FaultTimeout:
 		v, err := a.required("op")
 		if err != nil {
 			return nil, err
@@ -624,7 +624,7 @@ func (p *parser) fault(a *args) (Command, error) {
 		}
 		return c, a.done(1, 1)
 	default:
-		return nil, a.errf("unknown fault %q (want bad-sector, bitflip or program-fail)", c.Kind)
+		return nil, a.errf("unknown fault %q (want bad-sector, bitflip, timeout or program-fail)", c.Kind)
 	}
 	addr, hasAddr, err := a.uint("addr", 32, 0)
 	if err != nil {
@@ -653,6 +653,16 @@ func (p *parser) fault(a *args) (Command, error) {
 		c.InPart, c.Addr = true, uint32(off)
 	default:
 		return nil, a.errf("needs addr=A or part=P [off=O]")
+	}
+	if c.Kind == FaultBadSector {
+		m, ok, err := a.optional("mode")
+		if err != nil {
+			return nil, err
+		}
+		if ok && m != ModeStuck && m != ModeTimeout {
+			return nil, a.errf("mode=%q: want stuck or timeout", m)
+		}
+		c.Mode = m
 	}
 	if c.Kind == FaultBitflip {
 		b, _, err := a.uint("bit", 8, 0)

@@ -125,15 +125,25 @@ type Runner struct {
 	rep    Report
 }
 
-// flashFaults are the flash faults a script set: sectors marked bad and
-// program failures armed, at absolute operation numbers.
+// flashFaults are the flash faults a script set: sectors marked bad or
+// worn, and timeouts and program failures armed, at absolute operation
+// numbers.
 type flashFaults struct {
-	bad      []uint32 // an address in each sector marked bad
-	progFail []uint64 // operation numbers (flash.Device.FailProgramAt)
+	bad      []uint32    // an address in each sector marked bad (mode=timeout)
+	worn     []wornFault // sectors marked worn (mode=stuck)
+	progFail []uint64    // operation numbers (flash.Device.FailProgramAt)
+	timeout  []uint64    // operation numbers (flash.Device.TimeoutAt)
+}
+
+// wornFault is a worn sector: an address in it and its stuck-bit seed.
+type wornFault struct {
+	addr uint32
+	seed uint64
 }
 
 func (ff flashFaults) clone() flashFaults {
-	return flashFaults{bad: slices.Clone(ff.bad), progFail: slices.Clone(ff.progFail)}
+	return flashFaults{bad: slices.Clone(ff.bad), worn: slices.Clone(ff.worn),
+		progFail: slices.Clone(ff.progFail), timeout: slices.Clone(ff.timeout)}
 }
 
 // apply makes f's faults exactly ff: it clears f's faults (and an armed
@@ -143,8 +153,14 @@ func (ff flashFaults) apply(f *flash.Device) {
 	for _, a := range ff.bad {
 		f.SetBadSector(a, true)
 	}
+	for _, w := range ff.worn {
+		f.SetWornSector(w.addr, w.seed, true)
+	}
 	for _, n := range ff.progFail {
 		f.FailProgramAt(n)
+	}
+	for _, n := range ff.timeout {
+		f.TimeoutAt(n)
 	}
 }
 
@@ -766,13 +782,20 @@ func (r *Runner) requestUpgrade(c *RequestUpgradeCmd) error {
 }
 
 func (r *Runner) fault(c *FaultCmd) error {
-	if c.Kind == FaultProgramFail {
+	switch c.Kind {
+	case FaultProgramFail:
 		// Counted as cut op=N counts: the N-th operation from now. It
 		// fails only if it is a program (flash.Device.FailProgramAt).
 		at := r.dev.Flash.OpCount() + c.Op - 1
 		r.dev.Flash.FailProgramAt(at)
 		r.faults.progFail = append(r.faults.progFail, at)
-		r.dev.Note(fmt.Sprintf("scenario: program failure armed at flash op #%d (if it is a program)", at))
+		r.dev.Note(fmt.Sprintf("scenario: program failure (a driver timeout) armed at flash op #%d (if it is a program)", at))
+		return nil
+	case FaultTimeout:
+		at := r.dev.Flash.OpCount() + c.Op - 1
+		r.dev.Flash.TimeoutAt(at)
+		r.faults.timeout = append(r.faults.timeout, at)
+		r.dev.Note(fmt.Sprintf("scenario: driver timeout (0x80001344) armed at flash op #%d", at))
 		return nil
 	}
 	addr := c.Addr
@@ -792,8 +815,16 @@ func (r *Runner) fault(c *FaultCmd) error {
 	}
 	switch c.Kind {
 	case FaultBadSector:
-		r.dev.Flash.SetBadSector(addr, true)
-		r.faults.bad = append(r.faults.bad, addr)
+		if c.Mode == ModeTimeout {
+			r.dev.Flash.SetBadSector(addr, true)
+			r.faults.bad = append(r.faults.bad, addr)
+			break
+		}
+		// Silent stuck bits, chosen from the scenario's seed.
+		seed := r.seed ^ wornSeedSalt
+		r.dev.Flash.SetWornSector(addr, seed, true)
+		r.faults.worn = append(r.faults.worn, wornFault{addr, seed})
+		r.dev.Note(fmt.Sprintf("scenario: sector 0x%06x is worn: %d bits stuck (seed %d), its programs and erases report success", addr&^(flash.SectorSize-1), flash.WornStuckBits, r.seed))
 	case FaultBitflip:
 		if err := r.dev.Flash.FlipBit(addr, c.Bit); err != nil {
 			return r.fail(c, "fault", err)
@@ -801,6 +832,10 @@ func (r *Runner) fault(c *FaultCmd) error {
 	}
 	return nil
 }
+
+// wornSeedSalt separates the stuck-bit seed of a worn sector from the
+// scenario's other uses of its seed.
+const wornSeedSalt = 0x57_0e_4e
 
 // newApp is the verdict's "new" app: the app in the package stored most
 // recently ("" when none).
