@@ -26,8 +26,9 @@
 //	ab-upgrade NAME [chunk=N] [reset=true|false]
 //	reset
 //	cut op=N [tear=before|after|prefix:K|bits|bits:SEED]
-//	fault bad-sector addr=A | part=P [off=O]
+//	fault bad-sector addr=A | part=P [off=O] [mode=stuck|timeout]
 //	fault bitflip addr=A | part=P [off=O] [bit=B]
+//	fault timeout op=N
 //	fault program-fail op=N
 //	user-verify accept | reject [code=ERRCODE_NAME] | off  [in=app|flashboot|both]
 //	nv-set [non-upgrade] [permanent] KEY=VALUE...   # the app writes NV keys (user data)
@@ -128,17 +129,34 @@
 // next); the cut fires wherever the device is then — storing, in flashboot,
 // booting — and leaves it off; the script continues, and the next power-on
 // boots it. A bare tear=bits takes the scenario seed as its seed. fault
-// bad-sector marks a sector bad (erase and program fail there); fault
 // bitflip flips one bit now (not a flash operation). part=P [off=O]
 // addresses are resolved through the partition table on the flash.
 //
-// fault program-fail op=N makes the N-th flash operation from now fail,
-// counted as cut op=N counts (1 is the next), if it is a page program:
-// the chip refuses it and changes nothing (flash.Device.FailProgramAt), and
-// the SDK sees ERRCODE_UPG_FLASH_WRITE_ERROR — in flashboot, a returned
-// error that consumes one of the image's attempts. The rule is that
-// operation and no other: if it is a sector erase, the erase is done and
-// nothing fails (the failure does not move on to a later program). Pick N
+// fault bad-sector marks a sector bad, in one of two modes named for what
+// they are on real NOR, where the SFC driver never reads a program or erase
+// failure status and reports only a not-ready timeout (spec §3.5):
+//
+//   - mode=stuck (the default, realistic): the sector is worn. Its programs
+//     and erases report success but leave flash.WornStuckBits bits stuck at
+//     a value (flash.Device.SetWornSector; positions and values chosen from
+//     the scenario seed, so a run is reproducible). Nothing fails at once:
+//     a later hash check finds the damage (flashboot's app verification,
+//     the package verification). The trace notes the sector.
+//   - mode=timeout: every erase and program touching the sector times out
+//     and changes nothing (flash.Device.SetBadSector); the SDK sees the
+//     driver's ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY (0x80001344), which the
+//     FOTA paths pass up unchanged — in flashboot a returned error that
+//     consumes one of the image's attempts.
+//
+// fault timeout op=N makes the N-th flash operation from now, erase or
+// program, time out and change nothing (flash.Device.TimeoutAt), counted
+// as cut op=N counts (1 is the next). fault program-fail op=N is the same
+// timeout for a page program only (flash.Device.FailProgramAt): inside
+// flashboot's LZMA decode loop the SDK reports it as
+// ERRCODE_UPG_DECOMPRESS_FAIL (spec §4.4), elsewhere as the driver's code.
+// The rule is that operation and no other: if program-fail's operation is
+// a sector erase, the erase is done and nothing fails (the failure does
+// not move on to a later program). Pick N
 // from a trace (ws63emu run --trace gives each operation's number) or a
 // sweep's point list (its kind). Like a cut, the failure is armed at an
 // absolute operation number, whatever happens before it: after a power
@@ -172,7 +190,11 @@
 // most recently and new is the app in the package stored most recently (for
 // a package file=, the declared image whose bytes it carries) — after an
 // ab-upgrade, the app running when it began and its image; a device
-// that is off has no verdict yet. region is the AB region the running app
+// that is off has no verdict yet. The verdicts are DESIGN §5's (upgraded,
+// kept-old, fell-back, retries-exhausted, brick, no-boot, rollback,
+// nv-lost), mixed (an app runs that is neither old nor new) and
+// false-success (a failed upgrade recorded as UPDATE_SUCCESS, the SDK's
+// third unsafe window, spec §3.7 (c); see emulator's package doc). region is the AB region the running app
 // booted from ("none" when no app runs or the device is not AB). result is update_result in the flag area
 // (an erased flag reads Result(4294967295)). retries NAME=N reads the three
 // retry bytes of image NAME (a declared image, or the words app and
@@ -227,12 +249,18 @@
 // and burn are refused; declarations there are skipped with the other
 // commands after a cut.
 //
+// A point whose verdict is false-success (emulator.Device.FalseSuccess: the
+// flag area records UPDATE_SUCCESS but an image of the package is not in
+// its partition) shows the SDK's third unsafe window (spec §3.7 (c)); like
+// any verdict it fails the point unless the script's expect allows it, and
+// the report lists it with its reproduction token.
+//
 // Faults are device state a point carries as a plain run would. A fault
 // set before sweep-begin reaches every point; one set inside the block
 // (fault lines are allowed there) reaches exactly the points cut after
 // its line — a point cut before it never ran it, as in Replay. A bit flip
-// changes the contents, so the snapshots carry it. Bad sectors and armed
-// program failures are settings of the flash, which snapshots do not
+// changes the contents, so the snapshots carry it. Bad and worn sectors,
+// armed timeouts and program failures are settings of the flash, which snapshots do not
 // hold (flash.Device.Restore keeps a device's own): the runner keeps the
 // list the script has set, and a point sets on its flash exactly those
 // the script had set when the cut operation was issued, before tearing

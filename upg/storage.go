@@ -61,9 +61,10 @@ type Options struct {
 	// VerifyPolicy is the package verifier generation of the firmware the
 	// library is built into (compat.go: SDK <= 1.10.101 or later).
 	VerifyPolicy VerifyPolicy
-	// EncryptChunk, when set, transforms each chunk the full and
-	// compressed image tasks are about to program (encrypt.go, spec §4.8:
-	// flashboot re-encrypts an image whose re_enc_flag asks for it).
+	// EncryptChunk, when set, transforms each chunk the compressed image
+	// task is about to program (encrypt.go, spec §4.8: flashboot
+	// re-encrypts a compressed image whose re_enc_flag asks for it; the
+	// full image task has no crypto step).
 	EncryptChunk EncryptFunc
 	// AB is CONFIG_MIDDLEWARE_SUPPORT_UPG_AB: the AB scheme's build
 	// (ab.go). Flashboot then skips the package check and boots the run
@@ -408,6 +409,8 @@ func (u *Upg) WritePackageAsync(off uint32, buf []byte, done func(error)) error 
 
 // ReadPackage is uapi_upg_read_package: raw flash from package offset off,
 // clamped to the end of the fota partition. It returns the bytes read.
+// len(buf) goes through the SDK's 16-bit cast: 0 and multiples of 0x10000
+// are ERRCODE_UPG_INVALID_BUFF_LEN (spec §3.6).
 func (u *Upg) ReadPackage(off uint32, buf []byte) (int, error) {
 	if !u.inited {
 		return 0, ErrcodeUpgNotInit
