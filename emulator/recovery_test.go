@@ -25,7 +25,7 @@ func synthExt(t testing.TB, kind image.Kind, ver string, ext uint32) []byte {
 // TestBootStateInTrace checks that every boot event carries the retention
 // register and the efuse anti-rollback words, in the message and in JSON.
 func TestBootStateInTrace(t *testing.T) {
-	d, err := New(Config{})
+	d, err := New(Config{Models: Models{RollbackBurn: true}}) // the burning model, off by default
 	if err != nil {
 		t.Fatal(err)
 	}
