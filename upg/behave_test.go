@@ -2,6 +2,7 @@ package upg
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"testing"
 
@@ -196,5 +197,62 @@ func TestNVRecordResultIsStartResult(t *testing.T) {
 	fl, _ := fb.ReadFlag()
 	if fl.FirmwareFlag[0] != [3]byte{} || fl.FirmwareFlag[1] != [3]byte{} || !fl.UpgradeNeeded() {
 		t.Fatalf("retry bytes % x / % x, complete %#x: want both images done and the upgrade pending", fl.FirmwareFlag[0], fl.FirmwareFlag[1], fl.CompleteFlag)
+	}
+}
+
+// TestNVEntryDoesNotStopLoop: spec §4.2 step 5 — upg_perform_nv_task's
+// result does not stop the image loop. A package whose hash table has the
+// NV entry before the flashboot image (the packer puts NV last; the table
+// is reordered and re-signed here) and whose NV record write times out
+// still gets its flashboot image applied, and the later image's result is
+// what uapi_upg_start returns.
+func TestNVEntryDoesNotStopLoop(t *testing.T) {
+	app, boot, nvImg, _, _ := fixtureInputs(t)
+	pkg, err := Pack(PackOptions{Config: DefaultConfig(SignSHA256), Pkt: []string{PktApp, PktBoot, PktNV}, App: app, Flashboot: boot, NV: nvImg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ReadPackage(bytes.NewReader(pkg), int64(len(pkg)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Nodes) != 3 || p.Nodes[1].ImageID != ImageIDFlashboot || p.Nodes[2].ImageID != ImageIDNV {
+		t.Fatalf("package order %x", []uint32{p.Nodes[0].ImageID, p.Nodes[1].ImageID, p.Nodes[2].ImageID})
+	}
+	// Swap hash-table entries 1 and 2 (44 bytes each at 0x200), then
+	// refresh the table hash in the info area and the hash-only signatures.
+	const node = 44
+	tab := pkg[0x200 : 0x200+p.Info.HashTableLen]
+	var tmp [node]byte
+	copy(tmp[:], tab[node:2*node])
+	copy(tab[node:2*node], tab[2*node:3*node])
+	copy(tab[2*node:3*node], tmp[:])
+	sum := sha256.Sum256(tab)
+	copy(pkg[KeyAreaLen+40:KeyAreaLen+72], sum[:])
+	if err := SignPackage(pkg, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	tabl := partition.Default(partition.LayoutCompress)
+	f := requested(t, tabl, pkg)
+	fota, _ := tabl.Lookup(partition.FotaData)
+	nvRec := fota.End() - flagPageOffset + flagOffNVDataOffset
+	f.SetHook(func(op flash.Op) {
+		if op.Kind == flash.OpProgram && op.Addr == nvRec {
+			f.TimeoutAt(op.Index)
+		}
+	})
+	fb := New(f, tabl, Options{})
+	fb.Init()
+	if err := fb.Start(); err != nil {
+		t.Fatalf("Start: %v, want the flashboot image's success", err)
+	}
+	f.SetHook(nil)
+	fl, _ := fb.ReadFlag()
+	if fl.FirmwareFlag[0] != [3]byte{} || fl.FirmwareFlag[1] != [3]byte{} {
+		t.Fatalf("retry bytes % x / % x: the image after the NV entry was not applied", fl.FirmwareFlag[0], fl.FirmwareFlag[1])
+	}
+	// NV not recorded (nv_flag not STARTED): not complete, marked half.
+	if fl.NVFlag != [3]byte{0xFF, 0xFF, 0xFF} || fl.CompleteFlag != completeHalf {
+		t.Fatalf("nv_flag % x, complete_flag %#x: want FF FF FF and 0xFFFF", fl.NVFlag, fl.CompleteFlag)
 	}
 }
