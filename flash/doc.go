@@ -34,7 +34,8 @@
 // Every issued op, in this order: is passed to the hook (SetHook) with the
 // device still in its pre-op state (OpCount() == op.Index); increments the
 // op counter; is appended to the log when logging is on; and is then cut
-// (armed CutAt), refused by a fault (bad sector, FailProgramAt), or applied.
+// (armed CutAt), refused by a fault (bad sector, FailProgramAt, TimeoutAt), or applied
+// (and then, on a worn sector, left with its stuck bits).
 //
 // # Power cuts and tear models
 //

@@ -374,8 +374,9 @@ func (d *Device) eraseSector(s uint32) {
 // ---- tearing ----
 
 // applyTear powers the device off and applies op as torn by t. Faults
-// (bad sector, program failure) win: the chip refused the op, so nothing is
-// applied whatever the tear. An unknown tear kind behaves as TearBefore.
+// (bad sector, program failure, timeout) win: the op timed out, so nothing is
+// applied whatever the tear; a worn sector keeps its stuck bits after a
+// torn op that changed it. An unknown tear kind behaves as TearBefore.
 func (d *Device) applyTear(op Op, t Tear) {
 	d.off = true
 	if d.faulted(op) != nil {
@@ -477,7 +478,7 @@ func (d *Device) CutNow() {
 func (d *Device) Off() bool { return d.off }
 
 // PowerOn makes the device usable again. Contents, wear, op counter,
-// elapsed time, bad sectors, program failures, hook and log persist, and so
+// elapsed time, bad and worn sectors, program failures, timeouts, hook and log persist, and so
 // does an armed cut that has not fired yet: a cut is armed at an operation
 // number, whatever happens before it (ClearFaults disarms it).
 func (d *Device) PowerOn() {
