@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/ws63emu/ws63emu/image"
 	"github.com/ws63emu/ws63emu/partition"
@@ -101,13 +102,70 @@ func packageImageHead(pkg io.ReaderAt, size int64, h upg.ImageHeader) ([]byte, e
 		_, err := io.ReadFull(data, b)
 		return b, err
 	}
-	dec, n, err := upg.NewLZMADecoder(data, ^uint32(0))
+	// The decoded head depends only on the stream bytes the decoder
+	// consumes, which for 0x300 output bytes lie well inside the first
+	// headInput bytes: decode those (remembered by their exact bytes, as a
+	// sweep asks the same question at thousands of points), and the whole
+	// stream only if they do not suffice.
+	prefix := make([]byte, min(headInput, h.ImageLen))
+	if _, err := io.ReadFull(data, prefix); err != nil {
+		return nil, err
+	}
+	if b, ok := heads.get(prefix); ok {
+		return b, nil
+	}
+	b, err := decodeHead(bytes.NewReader(prefix))
+	if err != nil && int(h.ImageLen) > len(prefix) {
+		b, err = decodeHead(io.NewSectionReader(pkg, int64(h.ImageOffset), int64(h.ImageLen)))
+	}
+	if err != nil {
+		return nil, err
+	}
+	heads.put(prefix, b)
+	return b, nil
+}
+
+// headInput is how much of a compressed stream decodeHead is first given.
+const headInput = 4096
+
+// decodeHead decodes the first image.HeaderLen bytes (fewer for a shorter
+// image) of an LZMA payload.
+func decodeHead(r io.Reader) ([]byte, error) {
+	dec, n, err := upg.NewLZMADecoder(r, ^uint32(0))
 	if err != nil {
 		return nil, err
 	}
 	b := make([]byte, min(image.HeaderLen, n))
 	_, err = io.ReadFull(dec, b)
 	return b, err
+}
+
+// headCache remembers decoded heads by the exact stream bytes they were
+// decoded from: a pure function's results, so one cache serves every
+// device. It holds at most headCacheLen entries and starts over when full.
+type headCache struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+const headCacheLen = 64
+
+var heads headCache
+
+func (c *headCache) get(in []byte) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := c.m[string(in)]
+	return b, ok
+}
+
+func (c *headCache) put(in, head []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= headCacheLen {
+		c.m = map[string][]byte{}
+	}
+	c.m[string(in)] = head
 }
 
 // restoredFromBackup reports whether the primary flashboot partition e
