@@ -91,6 +91,7 @@ type DeviceCmd struct {
 	ABStartSDKBug bool
 
 	DeviceModels // recovery.go: hilink layout, sdk, flash encryption, anti-rollback burn, image map
+	DeviceBuild  // build.go: params json, flashboot and app schemes
 }
 
 func (c *DeviceCmd) String() string {
@@ -108,7 +109,7 @@ func (c *DeviceCmd) String() string {
 	if c.ABStartSDKBug {
 		s += " ab-start-bug=on"
 	}
-	return s + c.DeviceModels.String()
+	return s + c.DeviceModels.String() + c.DeviceBuild.String()
 }
 
 // Image kinds a scenario can declare.

@@ -90,6 +90,7 @@ type parser struct {
 	layout    partition.Layout
 	sweepOpen int // line of an open sweep-begin
 	sweeps    int
+	appAB     bool // the app is built for AB (build.go)
 	images    map[string]*ImageCmd
 	packages  map[string]*PackageCmd
 }
@@ -345,10 +346,13 @@ func (p *parser) device_(a *args) (Command, error) {
 	if err := c.DeviceModels.parse(a); err != nil {
 		return nil, err
 	}
+	if err := c.DeviceBuild.parse(a, c); err != nil { // build.go
+		return nil, err
+	}
 	if err := a.done(0, 0); err != nil {
 		return nil, err
 	}
-	p.device, p.layout = a.n, c.Layout
+	p.device, p.layout, p.appAB = a.n, c.Layout, c.appAB()
 	return c, nil
 }
 

@@ -342,6 +342,9 @@ func (r *Runner) device(c *DeviceCmd) error {
 	if err := r.deviceModels(c, &cfg); err != nil { // recovery.go
 		return r.fail(c, "device", err)
 	}
+	if err := r.deviceBuild(c, &cfg); err != nil { // build.go
+		return r.fail(c, "device", err)
+	}
 	var err error
 	if c.Flash != "" {
 		var f *flash.Device
