@@ -99,3 +99,18 @@ func (r *Runner) deviceBuild(c *DeviceCmd, cfg *emulator.Config) error {
 	cfg.Table = &t
 	return nil
 }
+
+// parsePart reads burn's part=P: burn one image's bytes into partition P
+// (by name or number, customer ids 0x30..0x3F included), as the burn tool
+// writes any file to any partition of the table.
+func (c *BurnCmd) parsePart(a *args) error {
+	v, ok, err := a.optional("part")
+	if err != nil || !ok {
+		return err
+	}
+	if c.Part, err = partition.ParseID(v); err != nil {
+		return a.errf("part=%q: %v", v, err)
+	}
+	c.HasPart = true
+	return nil
+}

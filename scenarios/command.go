@@ -159,9 +159,19 @@ func (c *ImageCmd) String() string {
 type BurnCmd struct {
 	line
 	Names []string
+	// Part, when set (part=P), is where the one image goes instead of its
+	// kind's partition: the burn tool writes any file anywhere (build.go).
+	Part    partition.ID
+	HasPart bool
 }
 
-func (c *BurnCmd) String() string { return "burn " + strings.Join(c.Names, " ") }
+func (c *BurnCmd) String() string {
+	s := "burn " + strings.Join(c.Names, " ")
+	if c.HasPart {
+		s += fmt.Sprintf(" part=0x%02x", uint8(c.Part))
+	}
+	return s
+}
 
 // Package signing modes.
 const (

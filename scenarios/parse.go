@@ -430,6 +430,10 @@ func (p *parser) image(a *args) (Command, error) {
 }
 
 func (p *parser) burn(a *args) (Command, error) {
+	c := &BurnCmd{line: line{a.n}}
+	if err := c.parsePart(a); err != nil { // build.go
+		return nil, err
+	}
 	if err := a.done(1, -1); err != nil {
 		return nil, err
 	}
@@ -438,7 +442,11 @@ func (p *parser) burn(a *args) (Command, error) {
 			return nil, a.errf("unknown image %q", name)
 		}
 	}
-	return &BurnCmd{line: line{a.n}, Names: a.pos}, nil
+	c.Names = a.pos
+	if c.HasPart && len(c.Names) != 1 {
+		return nil, a.errf("part= burns one image, got %d", len(c.Names))
+	}
+	return c, nil
 }
 
 func splitList(s string) []string {

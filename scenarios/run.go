@@ -520,6 +520,12 @@ func (r *Runner) burn(c *BurnCmd) error {
 		if err != nil {
 			return err
 		}
+		if c.HasPart { // build.go: any image into any partition
+			if err := r.dev.Burn(c.Part, b.data); err != nil {
+				return r.failf(c, "burn", "%s: %w", name, err)
+			}
+			continue
+		}
 		switch b.kind {
 		case KindApp:
 			err = r.dev.Burn(partition.ImageA, r.factoryImage(b)) // recovery.go: encrypted builds

@@ -1,0 +1,75 @@
+package scenarios
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ws63emu/ws63emu/partition"
+)
+
+// TestParamsJSONErrors: a bad param_sector json stops the script at the
+// device line with one line naming the file and the JSON field.
+func TestParamsJSONErrors(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join("testdata", "param_sector_custom.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, json, field string
+		want              error
+	}{
+		{"overlap", strings.Replace(string(good), `"0x003D3000", "0x00008000"`, `"0x003D2000", "0x00008000"`, 1), "Partition_Tbl.param_info[9] and [10]", partition.ErrOverlap},
+		{"misaligned", strings.Replace(string(good), `"0x003DB000", "0x00020000"`, `"0x003DB800", "0x00020000"`, 1), "Partition_Tbl.param_info[15]", partition.ErrMisaligned},
+		{"id collides", strings.Replace(string(good), `["0x36"`, `["0x30"`, 1), "Partition_Tbl.param_info[10] and [15]", partition.ErrDuplicate},
+		{"image id", strings.Replace(string(good), `"0x4B87A54B"`, `"0x4B87A54C"`, 1), "Partition_Tbl.image_id", partition.ErrInit},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "p.json"), []byte(tc.json), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Parse(filepath.Join(dir, "t.scn"), strings.NewReader("device layout=compress params=p.json\npower-on\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Run(s, Options{})
+			var ce *CommandError
+			if !errors.As(err, &ce) || ce.Line != 1 || !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want a *CommandError on line 1 wrapping %v", err, tc.want)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "p.json") || !strings.Contains(msg, tc.field) || strings.Contains(msg, "\n") {
+				t.Errorf("err = %q, want one line naming p.json and %s", msg, tc.field)
+			}
+		})
+	}
+}
+
+func TestBuildSettingsParse(t *testing.T) {
+	for _, tc := range []struct{ src, msg string }{
+		{"device layout=compress\nimage a kind=app version=1\nab-upgrade a\n", "the app is not built for AB"},
+		{"device layout=ab app-scheme=compress\nimage a kind=app version=1\nab-upgrade a\n", "the app is not built for AB"},
+		{"device layout=hilink params=x.json\n", "params= and layout=hilink"},
+		{"device layout=compress flash=f.bin params=x.json\n", "params= and flash="},
+		{"device layout=compress app-scheme=both\n", `app-scheme="both"`},
+		{"device layout=compress\nimage a kind=app version=1\nimage b kind=app version=1\nburn a b part=rsv0\n", "part= burns one image"},
+		{"device layout=compress\nimage a kind=app version=1\nburn a part=nowhere\n", `part="nowhere"`},
+	} {
+		_, err := Parse("t.scn", strings.NewReader(tc.src))
+		if err == nil || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("Parse(%q) = %v, want an error containing %q", tc.src, err, tc.msg)
+		}
+	}
+	// The mismatch, said so, parses, and round-trips through String.
+	src := "device layout=compress seed=0 app-scheme=ab flashboot-scheme=compress\nimage a kind=app version=1\nab-upgrade a\n"
+	s, err := Parse("t.scn", strings.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse("t.scn", strings.NewReader(s.String()))
+	if err != nil || back.String() != s.String() {
+		t.Errorf("round trip: %v\n%s\nvs\n%s", err, s, back)
+	}
+}
