@@ -225,15 +225,16 @@ func (c *PowerOnCmd) String() string { return "power-on" }
 // stores it (prepare, then write_package_sync per chunk).
 type StoreCmd struct {
 	line
-	Package string
-	Chunk   int // 0: 4096
+	Package   string
+	Chunk     int            // 0: 4096
+	Transport StoreTransport // chunks.go: order, resend, drop, corrupt
 }
 
 func (c *StoreCmd) String() string {
 	if c.Chunk != 0 {
-		return "store " + c.Package + " chunk=" + strconv.Itoa(c.Chunk)
+		return "store " + c.Package + " chunk=" + strconv.Itoa(c.Chunk) + c.Transport.String()
 	}
-	return "store " + c.Package
+	return "store " + c.Package + c.Transport.String()
 }
 
 // RequestUpgradeCmd is `request-upgrade [reset=true|false]` (default true).

@@ -127,7 +127,7 @@ func (p *parser) split(n int, f []string) (*args, error) {
 	for _, w := range f[1:] {
 		k, v, ok := strings.Cut(w, "=")
 		if !ok {
-			if len(a.keys) > 0 && a.cmd != "expect" {
+			if len(a.keys) > 0 && a.cmd != "expect" && !(a.cmd == "write" && w == "async") {
 				return nil, p.errf(n, "%s: positional argument %q after key=value arguments", a.cmd, w)
 			}
 			a.pos = append(a.pos, w)
@@ -303,6 +303,9 @@ func init() {
 		"sweep-end":       (*parser).sweep,
 		"ab-upgrade":      (*parser).abUpgrade,
 		"nv-set":          (*parser).nvSet, // nv.go
+		"prepare":         (*parser).prepare, // chunks.go
+		"write":           (*parser).write,
+		"read":            (*parser).read,
 	}
 }
 
@@ -578,6 +581,9 @@ func (p *parser) store(a *args) (Command, error) {
 		return nil, a.errf("chunk=%d: want 1..%d (write_package takes a 16-bit length)", ch, upg.MaxWriteLen)
 	}
 	c.Chunk = int(ch)
+	if err := c.Transport.parse(a); err != nil { // chunks.go
+		return nil, err
+	}
 	if err := a.done(1, 1); err != nil {
 		return nil, err
 	}
@@ -808,6 +814,8 @@ func checkExpectValue(what, v string) error {
 		return checkRegionValue(v)
 	case WhatNVTask:
 		return checkNVTaskValue(v) // nv.go
+	case WhatRead:
+		return checkReadValue(v) // chunks.go
 	}
 	return fmt.Errorf("unknown expectation (want running, verdict, result, error, retries, state or region)")
 }

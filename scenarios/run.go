@@ -117,6 +117,7 @@ type Runner struct {
 	lastErr  error
 	lastCut  bool
 
+	chunks     chunkState // chunks.go: the last read
 	userVerify *UserVerifyCmd
 	// faults are the flash faults set so far (fault bad-sector,
 	// program-fail). They are the flash's settings, not its contents, so
@@ -285,6 +286,9 @@ func (r *Runner) exec(c Command) error {
 		return nil
 	case *StoreCmd:
 		return r.store(c)
+	case *PrepareCmd, *WriteCmd, *ReadCmd:
+		err, _ := r.execChunks(c) // chunks.go
+		return err
 	case *ABUpgradeCmd:
 		return r.abUpgrade(c)
 	case *NVSetCmd:
@@ -755,6 +759,9 @@ func (r *Runner) store(c *StoreCmd) error {
 	}
 	r.stored = p
 	r.abApp = "" // the stored package's app is now the "new" one
+	if !c.Transport.plain() {
+		return r.storeTransport(c, p) // chunks.go
+	}
 	return r.appCall(c, "store", func(a *app.App) error {
 		return a.Store(bytes.NewReader(p.data), uint32(len(p.data)), c.Chunk)
 	})
@@ -852,6 +859,8 @@ func (r *Runner) observe(c *ExpectCmd) (string, bool) {
 		return r.observeNV(c) // nv.go
 	case WhatNVTask:
 		return r.observeNVTask(c) // nv.go
+	case WhatRead:
+		return r.observeRead(c) // chunks.go
 	case WhatVerdict:
 		if d.State() == emulator.Off {
 			return "nothing: the device is off (power-on settles it)", false

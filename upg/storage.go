@@ -389,13 +389,30 @@ func (u *Upg) WritePackageAsync(off uint32, buf []byte, done func(error)) error 
 }
 
 // ReadPackage is uapi_upg_read_package: raw flash from package offset off,
-// clamped to the end of the fota partition. It returns the bytes read.
+// clamped to the end of the fota partition. It returns the bytes read. As
+// in upg_storage.c the length is checked through a 16-bit cast: a length of
+// 0 or any multiple of 0x10000 fails with ERRCODE_UPG_INVALID_BUFF_LEN.
 func (u *Upg) ReadPackage(off uint32, buf []byte) (int, error) {
 	if !u.inited {
 		return 0, ErrcodeUpgNotInit
 	}
 	if buf == nil {
 		return 0, ErrcodeUpgNullPointer
+	}
+	if uint16(len(buf)) == 0 {
+		return 0, ErrcodeUpgInvalidBuffLen
+	}
+	return u.ReadFotaPkgData(off, buf)
+}
+
+// ReadFotaPkgData is upg_read_fota_pkg_data, what ReadPackage calls after
+// its argument checks and what the NV task calls directly: raw flash from
+// package offset off with the full length, clamped to the end of the fota
+// partition; an offset past the partition fails with
+// ERRCODE_UPG_INVALID_PARAMETER.
+func (u *Upg) ReadFotaPkgData(off uint32, buf []byte) (int, error) {
+	if !u.inited {
+		return 0, ErrcodeUpgNotInit
 	}
 	e, err := u.fota()
 	if err != nil {
