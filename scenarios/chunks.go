@@ -171,7 +171,9 @@ type ReadCmd struct {
 	Len     int
 }
 
-func (c *ReadCmd) String() string { return fmt.Sprintf("read %s off=0x%x len=%d", c.Package, c.Off, c.Len) }
+func (c *ReadCmd) String() string {
+	return fmt.Sprintf("read %s off=0x%x len=%d", c.Package, c.Off, c.Len)
+}
 
 // maxReadLen bounds read's len= (the SDK's len is 32-bit, but nothing
 // larger than the flash can be read).

@@ -302,7 +302,7 @@ func init() {
 		"sweep-begin":     (*parser).sweep,
 		"sweep-end":       (*parser).sweep,
 		"ab-upgrade":      (*parser).abUpgrade,
-		"nv-set":          (*parser).nvSet, // nv.go
+		"nv-set":          (*parser).nvSet,   // nv.go
 		"prepare":         (*parser).prepare, // chunks.go
 		"write":           (*parser).write,
 		"read":            (*parser).read,
