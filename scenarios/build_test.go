@@ -56,6 +56,10 @@ func TestBuildSettingsParse(t *testing.T) {
 		{"device layout=compress app-scheme=both\n", `app-scheme="both"`},
 		{"device layout=compress\nimage a kind=app version=1\nimage b kind=app version=1\nburn a b part=rsv0\n", "part= burns one image"},
 		{"device layout=compress\nimage a kind=app version=1\nburn a part=nowhere\n", `part="nowhere"`},
+		{"device layout=compress\nimage a kind=app version=1\nab-read a region=B\n", "no upg_ab_image_read"},
+		{"device layout=ab\nimage a kind=app version=1\nab-read a region=C\n", `region="C"`},
+		{"device layout=ab\nimage a kind=app version=1\nab-read b region=A\n", `unknown image "b"`},
+		{"device layout=ab\nexpect result-index -1\n", "unsigned 32-bit"},
 	} {
 		_, err := Parse("t.scn", strings.NewReader(tc.src))
 		if err == nil || !strings.Contains(err.Error(), tc.msg) {

@@ -268,6 +268,8 @@ func (r *Runner) execChunks(c Command) (error, bool) {
 		return r.write(c), true
 	case *ReadCmd:
 		return r.read(c), true
+	case *ABReadCmd:
+		return r.abRead(c), true // guideapi.go
 	}
 	return nil, false
 }
@@ -285,6 +287,8 @@ func chunkCallName(c Command) string {
 		return "write_package_sync"
 	case *ReadCmd:
 		return "read_package"
+	case *ABReadCmd:
+		return "upg_ab_image_read"
 	}
 	return ""
 }

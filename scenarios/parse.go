@@ -306,6 +306,7 @@ func init() {
 		"prepare":         (*parser).prepare, // chunks.go
 		"write":           (*parser).write,
 		"read":            (*parser).read,
+		"ab-read":         (*parser).abRead, // guideapi.go
 	}
 }
 
@@ -816,6 +817,8 @@ func checkExpectValue(what, v string) error {
 		return checkNVTaskValue(v) // nv.go
 	case WhatRead:
 		return checkReadValue(v) // chunks.go
+	case WhatResultIndex:
+		return checkResultIndexValue(v) // guideapi.go
 	}
 	return fmt.Errorf("unknown expectation (want running, verdict, result, error, retries, state or region)")
 }

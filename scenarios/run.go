@@ -286,7 +286,7 @@ func (r *Runner) exec(c Command) error {
 		return nil
 	case *StoreCmd:
 		return r.store(c)
-	case *PrepareCmd, *WriteCmd, *ReadCmd:
+	case *PrepareCmd, *WriteCmd, *ReadCmd, *ABReadCmd:
 		err, _ := r.execChunks(c) // chunks.go
 		return err
 	case *ABUpgradeCmd:
@@ -861,6 +861,8 @@ func (r *Runner) observe(c *ExpectCmd) (string, bool) {
 		return r.observeNVTask(c) // nv.go
 	case WhatRead:
 		return r.observeRead(c) // chunks.go
+	case WhatResultIndex:
+		return r.observeResultIndex(c) // guideapi.go
 	case WhatVerdict:
 		if d.State() == emulator.Off {
 			return "nothing: the device is off (power-on settles it)", false
