@@ -368,3 +368,22 @@ func TestFlashNewParams(t *testing.T) {
 		t.Error("a bad json left an output file")
 	}
 }
+
+// TestCustomTableUpgradeInspect: a full upgrade on a table from json
+// leaves the customer partitions as the factory burned them, and flash
+// inspect reads the flash through the custom table.
+func TestCustomTableUpgradeInspect(t *testing.T) {
+	fl := filepath.Join(t.TempDir(), "after.bin")
+	mustRun(t, "run", filepath.Join("..", "..", "scenarios", "testdata", "custom-partition-table.scn"), "--flash-out", fl)
+	out := mustRun(t, "flash", "inspect", fl)
+	for _, s := range []string{
+		`0x20  imageA            0x030000  0x220000  0x250000  app "2.0.0"`,
+		"0x21  fota              0x250000  0x183000  0x3D3000  package",
+		"0x30  rsv0              0x3D3000  0x008000  0x3DB000  data (32768 bytes used)",
+		"0x36  0x36              0x3DB000  0x020000  0x3FB000  data (102400 bytes used)",
+	} {
+		if !strings.Contains(out, s) {
+			t.Errorf("inspect lacks %q:\n%s", s, out)
+		}
+	}
+}
