@@ -77,3 +77,39 @@ func TestBuildSettingsParse(t *testing.T) {
 		t.Errorf("round trip: %v\n%s\nvs\n%s", err, s, back)
 	}
 }
+
+// TestPackageConfigRefused: a fota.cfg asking for what the SDK documents
+// as impossible stops the script at the package's first use, naming the
+// config's line.
+func TestPackageConfigRefused(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join("testdata", "fota_encrypted_app.cfg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"encrypted flashboot", "ImageId=0x4B1E3C2D\nDecompressFlag=0x3C7896E1\nReRncFlag=0x0", "ImageId=0x4B1E3C2D\nDecompressFlag=0x3C7896E1\nReRncFlag=0x3C7896E1",
+			"c.cfg:35: [flashboot] ReRncFlag = 0x3C7896E1: only the application image can be encrypted"},
+		{"RSA suite", "\nSignSuite=1\n", "\nSignSuite=30\n", "c.cfg:7: SignSuite = 30 (RSA 4096) is not supported"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			bad := strings.Replace(string(good), tc.from, tc.to, 1)
+			if bad == string(good) {
+				t.Fatal("the replacement did not apply")
+			}
+			if err := os.WriteFile(filepath.Join(dir, "c.cfg"), []byte(bad), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			src := "device layout=compress\nimage a kind=app version=1 size=4K\nimage f kind=flashboot version=1 size=4K\npackage p images=a,f config=c.cfg\nburn f a\npower-on\nstore p\n"
+			s, err := Parse(filepath.Join(dir, "t.scn"), strings.NewReader(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Run(s, Options{})
+			var ce *CommandError
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want a *CommandError containing %q", err, tc.want)
+			}
+		})
+	}
+}
