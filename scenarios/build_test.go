@@ -113,3 +113,37 @@ func TestPackageConfigRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestSweepCustomTable: a power-cut sweep over a store and the upgrade on
+// a table from json: every point ends with the old or the new app, and
+// the customer partition is never touched.
+func TestSweepCustomTable(t *testing.T) {
+	src := `device layout=compress params=param_sector_custom.json seed=16
+image app-v1 kind=app version=1 size=8K
+image app-v2 kind=app version=2 size=8K
+image fb-v1 kind=flashboot version=1 size=4K
+image fb-v2 kind=flashboot version=2 size=4K
+image calib kind=hilink version=calib size=4K
+burn fb-v1 app-v1
+burn calib part=rsv0
+package pkg images=app-v2,fb-v2 sign=sha256
+power-on
+sweep-begin
+store pkg chunk=0x800
+request-upgrade
+sweep-end
+expect running app-v1|app-v2
+expect partition rsv0=calib
+`
+	s, err := Parse(filepath.Join("testdata", "sweep-custom.scn"), strings.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Sweep(s, SweepOptions{Stride: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Passed() || rep.Ops < 50 {
+		t.Errorf("sweep: passed %v over %d ops; failed: %v", rep.Passed(), rep.Ops, rep.Failed())
+	}
+}
