@@ -142,7 +142,7 @@ func (a *App) nvUpgrade(f *upg.Flag) (nv.MergeReport, error) {
 
 // readPackage reads exactly len(buf) bytes at package offset off.
 func (a *App) readPackage(off uint32, buf []byte) error {
-	n, err := a.upg.ReadPackage(off, buf)
+	n, err := a.upg.ReadFotaPkgData(off, buf)
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func (r packageReader) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 || off > int64(^uint32(0)-r.base) {
 		return 0, io.EOF
 	}
-	n, err := r.u.ReadPackage(r.base+uint32(off), p)
+	n, err := r.u.ReadFotaPkgData(r.base+uint32(off), p)
 	if err == nil && n < len(p) {
 		err = io.EOF
 	}

@@ -32,6 +32,13 @@
 // region after three consecutive verification failures and the old app
 // runs. Reboot is upg_reboot: the SDK's 500 ms delay, then a reset.
 //
+// Config.FlashbootScheme and Config.AppScheme (scheme.go) build one program
+// for the other scheme than the layout's, the mismatch the guide warns
+// about (both must select "FOTA for AB", or neither); BuiltAB reports a
+// program's build. Config.Table replaces the layout's table (a product's
+// own, e.g. from partition.LoadJSON): the params burned at manufacture
+// carry it, and every program reads it from flash 0x380.
+//
 // # Recovery-path models
 //
 // Config.Models (recovery.go) adds what the SDK does not show: with

@@ -91,6 +91,7 @@ type DeviceCmd struct {
 	ABStartSDKBug bool
 
 	DeviceModels // recovery.go: hilink layout, sdk, flash encryption, anti-rollback burn, image map
+	DeviceBuild  // build.go: params json, flashboot and app schemes
 }
 
 func (c *DeviceCmd) String() string {
@@ -108,7 +109,7 @@ func (c *DeviceCmd) String() string {
 	if c.ABStartSDKBug {
 		s += " ab-start-bug=on"
 	}
-	return s + c.DeviceModels.String()
+	return s + c.DeviceModels.String() + c.DeviceBuild.String()
 }
 
 // Image kinds a scenario can declare.
@@ -158,9 +159,19 @@ func (c *ImageCmd) String() string {
 type BurnCmd struct {
 	line
 	Names []string
+	// Part, when set (part=P), is where the one image goes instead of its
+	// kind's partition: the burn tool writes any file anywhere (build.go).
+	Part    partition.ID
+	HasPart bool
 }
 
-func (c *BurnCmd) String() string { return "burn " + strings.Join(c.Names, " ") }
+func (c *BurnCmd) String() string {
+	s := "burn " + strings.Join(c.Names, " ")
+	if c.HasPart {
+		s += fmt.Sprintf(" part=0x%02x", uint8(c.Part))
+	}
+	return s
+}
 
 // Package signing modes.
 const (
@@ -214,15 +225,16 @@ func (c *PowerOnCmd) String() string { return "power-on" }
 // stores it (prepare, then write_package_sync per chunk).
 type StoreCmd struct {
 	line
-	Package string
-	Chunk   int // 0: 4096
+	Package   string
+	Chunk     int            // 0: 4096
+	Transport StoreTransport // chunks.go: order, resend, drop, corrupt
 }
 
 func (c *StoreCmd) String() string {
 	if c.Chunk != 0 {
-		return "store " + c.Package + " chunk=" + strconv.Itoa(c.Chunk)
+		return "store " + c.Package + " chunk=" + strconv.Itoa(c.Chunk) + c.Transport.String()
 	}
-	return "store " + c.Package
+	return "store " + c.Package + c.Transport.String()
 }
 
 // RequestUpgradeCmd is `request-upgrade [reset=true|false]` (default true).

@@ -14,16 +14,21 @@
 //
 //	device layout=compress|ab [flash=FILE] [root-key=PEM|none] [secure-boot=on|off]
 //	       [seed=N] [in-order-writes=on|off] [boot-budget=N] [ab-start-bug=on|off]
+//	       [params=FILE.json] [flashboot-scheme=ab|compress] [app-scheme=ab|compress]
 //	image NAME kind=app|flashboot|flashboot-backup|nv version=V [size=BYTES]
 //	       [version_ext=0xN] [seed=N]
 //	image NAME file=PATH [kind=K]
-//	burn NAME...
+//	burn NAME... | burn NAME part=P     # part=: any image into any partition
 //	package PKG images=A,B[,...] [compress=A,...|none] [ver=STR] [sign=ecdsa|sha256] [config=FILE]
 //	package PKG file=PATH
 //	power-on
-//	store PKG [chunk=N]
+//	store PKG [chunk=N] [order=reverse|shuffle:SEED] [resend=K] [drop=K] [corrupt=K]
+//	prepare PKG [len=N]                 # one uapi_upg_prepare
+//	write PKG off=N len=M [async]       # one uapi_upg_write_package_sync (_async)
+//	read PKG off=N len=M                # one uapi_upg_read_package
 //	request-upgrade [reset=true|false]
 //	ab-upgrade NAME [chunk=N] [reset=true|false]
+//	ab-read NAME region=A|B|run|upg [off=N] [len=M]   # one upg_ab_image_read
 //	reset
 //	cut op=N [tear=before|after|prefix:K|bits|bits:SEED]
 //	fault bad-sector addr=A | part=P [off=O] [mode=stuck|timeout]
@@ -42,6 +47,8 @@
 //	expect region A|B|none     # AB: the region the running app booted from
 //	expect nv KEY=VALUE|none   # a key of the NV store (partition 0x10)
 //	expect nv-task T           # the app's start-up NV task: not-needed, upgraded, failed, given-up
+//	expect read same|differs   # the last read or ab-read against the package / image
+//	expect result-index V      # uapi_upg_get_result's image index (the SDK: always 4294967295)
 //
 //	expect efuse FIELD=V       # an efuse word: app-version, flashboot-version, …
 //	expect partition PART=NAME # what PART starts with: NAME, NAME(backup), NAME(encrypted), erased, other
@@ -50,6 +57,11 @@
 // layout=hilink, sdk=A.B.C, flash-encryption=on|off, rollback-burn=on|off,
 // image-map=ID:PART,…; image kind=hilink, sdk=A.B.C, encrypted=on|off;
 // package encrypt=on|off, sign=sha256-ecc.
+//
+// The settings and commands of issue 16 — custom partition tables,
+// mismatched builds (build.go), chunk-level storage calls and transports
+// (chunks.go), upg_ab_image_read and the result index (guideapi.go) — are
+// described in those files.
 //
 // Every expect accepts alternatives separated by '|'. image and package
 // lines may come before the device line; everything else comes after it,
@@ -174,6 +186,31 @@
 // one. ab-start-bug=on builds the library with the shipped upg_ab_start
 // (upg.Options.ABStartSDKBug), which refuses both regions and erases
 // nothing.
+//
+// device params=FILE.json builds the partition table at 0x380 from the
+// SDK's param_sector json (partition.LoadJSON: customer ids 0x30..0x3F,
+// 16 items, the fixed ids present, 4 KiB alignment, no overlap); a bad
+// json stops the script at the device line naming the file and the JSON
+// field. Storage size, prepare, flashboot's lookups and expect partition
+// all follow that table. flashboot-scheme= and app-scheme= build one
+// program for the other scheme than the layout's (menuconfig "FOTA for
+// AB"), the mismatch the guide warns about; an app not built for AB has no
+// upg_ab_* functions, so ab-upgrade and ab-read are refused for it unless
+// the device line says app-scheme=ab.
+//
+// prepare, write and read are single storage calls of the running app
+// (uapi_upg_prepare with the package's length or len=; write_package_sync
+// of package bytes [off, off+len), 0xFF past the package's end, or the
+// async variant, whose callback the trace shows; read_package, compared
+// with the package for expect read). store's transport options cut the
+// package into chunks and send them reversed or shuffled (order=), every
+// K-th one twice (resend=), not at all (drop=), or chunk K first with one
+// 1 bit cleared and then correctly (corrupt=), counting chunks in sending
+// order from 1; the store stops at the first error. Writes program without
+// erasing, so a corrupted chunk sent again stays corrupted. ab-read is
+// upg_ab_image_read of a region, compared with an image. expect
+// result-index reads uapi_upg_get_result's second output on the running
+// app.
 //
 // reset is a soft reset of a powered device; power-on powers it (a power
 // cycle if it was on) and boots until the app runs or the device is stuck.

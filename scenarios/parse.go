@@ -90,6 +90,7 @@ type parser struct {
 	layout    partition.Layout
 	sweepOpen int // line of an open sweep-begin
 	sweeps    int
+	appAB     bool // the app is built for AB (build.go)
 	images    map[string]*ImageCmd
 	packages  map[string]*PackageCmd
 }
@@ -126,7 +127,7 @@ func (p *parser) split(n int, f []string) (*args, error) {
 	for _, w := range f[1:] {
 		k, v, ok := strings.Cut(w, "=")
 		if !ok {
-			if len(a.keys) > 0 && a.cmd != "expect" {
+			if len(a.keys) > 0 && a.cmd != "expect" && !(a.cmd == "write" && w == "async") {
 				return nil, p.errf(n, "%s: positional argument %q after key=value arguments", a.cmd, w)
 			}
 			a.pos = append(a.pos, w)
@@ -301,7 +302,11 @@ func init() {
 		"sweep-begin":     (*parser).sweep,
 		"sweep-end":       (*parser).sweep,
 		"ab-upgrade":      (*parser).abUpgrade,
-		"nv-set":          (*parser).nvSet, // nv.go
+		"nv-set":          (*parser).nvSet,   // nv.go
+		"prepare":         (*parser).prepare, // chunks.go
+		"write":           (*parser).write,
+		"read":            (*parser).read,
+		"ab-read":         (*parser).abRead, // guideapi.go
 	}
 }
 
@@ -345,10 +350,13 @@ func (p *parser) device_(a *args) (Command, error) {
 	if err := c.DeviceModels.parse(a); err != nil {
 		return nil, err
 	}
+	if err := c.DeviceBuild.parse(a, c); err != nil { // build.go
+		return nil, err
+	}
 	if err := a.done(0, 0); err != nil {
 		return nil, err
 	}
-	p.device, p.layout = a.n, c.Layout
+	p.device, p.layout, p.appAB = a.n, c.Layout, c.appAB()
 	return c, nil
 }
 
@@ -426,6 +434,10 @@ func (p *parser) image(a *args) (Command, error) {
 }
 
 func (p *parser) burn(a *args) (Command, error) {
+	c := &BurnCmd{line: line{a.n}}
+	if err := c.parsePart(a); err != nil { // build.go
+		return nil, err
+	}
 	if err := a.done(1, -1); err != nil {
 		return nil, err
 	}
@@ -434,7 +446,11 @@ func (p *parser) burn(a *args) (Command, error) {
 			return nil, a.errf("unknown image %q", name)
 		}
 	}
-	return &BurnCmd{line: line{a.n}, Names: a.pos}, nil
+	c.Names = a.pos
+	if c.HasPart && len(c.Names) != 1 {
+		return nil, a.errf("part= burns one image, got %d", len(c.Names))
+	}
+	return c, nil
 }
 
 func splitList(s string) []string {
@@ -566,6 +582,9 @@ func (p *parser) store(a *args) (Command, error) {
 		return nil, a.errf("chunk=%d: want 1..%d (write_package takes a 16-bit length)", ch, upg.MaxWriteLen)
 	}
 	c.Chunk = int(ch)
+	if err := c.Transport.parse(a); err != nil { // chunks.go
+		return nil, err
+	}
 	if err := a.done(1, 1); err != nil {
 		return nil, err
 	}
@@ -806,6 +825,10 @@ func checkExpectValue(what, v string) error {
 		return checkRegionValue(v)
 	case WhatNVTask:
 		return checkNVTaskValue(v) // nv.go
+	case WhatRead:
+		return checkReadValue(v) // chunks.go
+	case WhatResultIndex:
+		return checkResultIndexValue(v) // guideapi.go
 	}
 	return fmt.Errorf("unknown expectation (want running, verdict, result, error, retries, state or region)")
 }

@@ -399,6 +399,12 @@ func (r *Runner) packModels(d *PackageCmd, cfg *upg.Config, o *upg.PackOptions) 
 		}
 		o.PlainEncrypted = true
 	}
+	// A config= whose [application] asks for encryption (ReRncFlag
+	// 0x3C7896E1; upg/cfg.go refuses it in other sections) gets the same
+	// model as encrypt=on.
+	if ic := cfg.Image(upg.SectionApplication); ic != nil && ic.Encrypt {
+		o.PlainEncrypted = true
+	}
 }
 
 func sectionOfKind(kind string) string {

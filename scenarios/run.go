@@ -117,6 +117,7 @@ type Runner struct {
 	lastErr  error
 	lastCut  bool
 
+	chunks     chunkState // chunks.go: the last read
 	userVerify *UserVerifyCmd
 	// faults are the flash faults set so far (fault bad-sector,
 	// program-fail). They are the flash's settings, not its contents, so
@@ -301,6 +302,9 @@ func (r *Runner) exec(c Command) error {
 		return nil
 	case *StoreCmd:
 		return r.store(c)
+	case *PrepareCmd, *WriteCmd, *ReadCmd, *ABReadCmd:
+		err, _ := r.execChunks(c) // chunks.go
+		return err
 	case *ABUpgradeCmd:
 		return r.abUpgrade(c)
 	case *NVSetCmd:
@@ -356,6 +360,9 @@ func (r *Runner) device(c *DeviceCmd) error {
 		Logger:     r.o.Logger,
 	}
 	if err := r.deviceModels(c, &cfg); err != nil { // recovery.go
+		return r.fail(c, "device", err)
+	}
+	if err := r.deviceBuild(c, &cfg); err != nil { // build.go
 		return r.fail(c, "device", err)
 	}
 	var err error
@@ -532,6 +539,12 @@ func (r *Runner) burn(c *BurnCmd) error {
 		b, err := r.image(c, name)
 		if err != nil {
 			return err
+		}
+		if c.HasPart { // build.go: any image into any partition
+			if err := r.dev.Burn(c.Part, b.data); err != nil {
+				return r.failf(c, "burn", "%s: %w", name, err)
+			}
+			continue
 		}
 		switch b.kind {
 		case KindApp:
@@ -762,6 +775,9 @@ func (r *Runner) store(c *StoreCmd) error {
 	}
 	r.stored = p
 	r.abApp = "" // the stored package's app is now the "new" one
+	if !c.Transport.plain() {
+		return r.storeTransport(c, p) // chunks.go
+	}
 	return r.appCall(c, "store", func(a *app.App) error {
 		return a.Store(bytes.NewReader(p.data), uint32(len(p.data)), c.Chunk)
 	})
@@ -878,6 +894,10 @@ func (r *Runner) observe(c *ExpectCmd) (string, bool) {
 		return r.observeNV(c) // nv.go
 	case WhatNVTask:
 		return r.observeNVTask(c) // nv.go
+	case WhatRead:
+		return r.observeRead(c) // chunks.go
+	case WhatResultIndex:
+		return r.observeResultIndex(c) // guideapi.go
 	case WhatVerdict:
 		if d.State() == emulator.Off {
 			return "nothing: the device is off (power-on settles it)", false

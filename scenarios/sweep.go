@@ -447,6 +447,10 @@ func (r *Runner) afterCut(cmd Command, inCall bool) {
 		r.record("store", nil, true)
 	case *RequestUpgradeCmd:
 		r.record("request-upgrade", nil, inCall)
+	default:
+		if name := chunkCallName(cmd); name != "" { // chunks.go
+			r.record(name, nil, true)
+		}
 	}
 }
 

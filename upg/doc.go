@@ -200,7 +200,12 @@
 //     not fit 32 bits are errors (configparser accepts them, ctypes
 //     truncates); [SIGN_CFG] and [TOOLS] are optional because no tool is
 //     run; '%' interpolation is not performed. --pkt entries the SDK would
-//     ignore silently are errors.
+//     ignore silently are errors. SignSuite (handed to the closed sign tool
+//     by the SDK) is interpreted, not ignored: 0..3 (ECDSA) must come with
+//     KeyAlg 0x2A13C812, 4 (SHA256 only) with a SHA-256 KeyAlg; SM2 and RSA
+//     suites and undocumented values are refused (checkSignSuite). ReRncFlag
+//     0x3C7896E1 is refused outside [application] (the guide: only app
+//     images can be encrypted).
 //   - AB: upg_ab_image_read/write add offset and length in 32 bits, so an
 //     offset near 2^32 wraps past their bounds check on the chip; ABImageRead
 //     and ABImageWrite refuse it (ERRCODE_INVALID_PARAM). A flash driver

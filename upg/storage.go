@@ -408,9 +408,9 @@ func (u *Upg) WritePackageAsync(off uint32, buf []byte, done func(error)) error 
 }
 
 // ReadPackage is uapi_upg_read_package: raw flash from package offset off,
-// clamped to the end of the fota partition. It returns the bytes read.
-// len(buf) goes through the SDK's 16-bit cast: 0 and multiples of 0x10000
-// are ERRCODE_UPG_INVALID_BUFF_LEN (spec §3.6).
+// clamped to the end of the fota partition. It returns the bytes read. As
+// in upg_storage.c the length is checked through a 16-bit cast: a length of
+// 0 or any multiple of 0x10000 fails with ERRCODE_UPG_INVALID_BUFF_LEN.
 func (u *Upg) ReadPackage(off uint32, buf []byte) (int, error) {
 	if !u.inited {
 		return 0, ErrcodeUpgNotInit
@@ -418,18 +418,28 @@ func (u *Upg) ReadPackage(off uint32, buf []byte) (int, error) {
 	if buf == nil {
 		return 0, ErrcodeUpgNullPointer
 	}
-	// upg_check_buff(buff, (uint16_t)len): the length is checked through a
-	// 16-bit cast, so 0 and every multiple of 0x10000 are refused (spec §3.6).
 	if uint16(len(buf)) == 0 {
 		return 0, ErrcodeUpgInvalidBuffLen
+	}
+	return u.ReadFotaPkgData(off, buf)
+}
+
+// ReadFotaPkgData is upg_read_fota_pkg_data, what ReadPackage calls after
+// its argument checks and what the NV task calls directly: raw flash from
+// package offset off with the full length, clamped to the end of the fota
+// partition; an offset past the partition fails with
+// ERRCODE_UPG_INVALID_PARAMETER.
+func (u *Upg) ReadFotaPkgData(off uint32, buf []byte) (int, error) {
+	if !u.inited {
+		return 0, ErrcodeUpgNotInit
 	}
 	e, err := u.fota()
 	if err != nil {
 		return 0, err
 	}
 	// upg_read_fota_pkg_data: the offset is checked against the whole fota
-	// partition, its flag tail included.
-	if off >= e.Size {
+	// partition, its flag tail included, and a zero length is refused.
+	if off >= e.Size || len(buf) == 0 {
 		return 0, ErrcodeUpgInvalidParameter
 	}
 	n := uint32(len(buf))

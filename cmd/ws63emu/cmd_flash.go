@@ -20,7 +20,7 @@ func init() {
 }
 
 func flashUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: ws63emu flash new [--layout compress|ab] [--root-key PEM] [--secure-boot] [--app FILE] [--flashboot FILE]")
+	fmt.Fprintln(w, "usage: ws63emu flash new [--layout compress|ab] [--params param_sector.json] [--root-key PEM] [--secure-boot] [--app FILE] [--flashboot FILE]")
 	fmt.Fprintln(w, "                         [--flashboot-backup FILE] [--nv FILE] [--efuse-out FILE] -o FLASH.bin")
 	fmt.Fprintln(w, "       ws63emu flash inspect FLASH.bin [--json]")
 	fmt.Fprintln(w, "       ws63emu flash dump FLASH.bin --partition ID|NAME -o FILE")
@@ -113,6 +113,7 @@ func readFlashInput(in *flashInput, t partition.Table, l partition.Layout) error
 func runFlashNew(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("flash new", stderr)
 	layoutS := fs.String("layout", "compress", "partition layout: compress (default, param_sector.json) or ab (param_sector_double.json)")
+	paramsJSON := fs.String("params", "", "build the partition table from the SDK's param_sector json (custom partitions 0x30..0x3F); the layout defaults to what the table is (ab when 0x20 and 0x21 are equal halves)")
 	rootKey := fs.String("root-key", "", "PEM root key: fills the root key area at 0x0, signs the params with ECDSA, its hash goes to efuse (default: hash-only params, root key area erased, as the SDK's blob)")
 	secure := fs.Bool("secure-boot", false, "burn efuse secure-verify (the efuse is not in FLASH.bin: keep it with --efuse-out)")
 	app := fs.String("app", "", "signed app image for partition 0x20 (imageA)")
@@ -135,13 +136,21 @@ func runFlashNew(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("flash new: --layout: %w", err)
 	}
-	cfg := emulator.Config{Layout: layout, SecureBoot: *secure}
+	table := partition.Default(layout)
+	if *paramsJSON != "" {
+		if table, err = partition.LoadJSONFile(*paramsJSON); err != nil {
+			return fmt.Errorf("flash new: --params: %w", err)
+		}
+		if !fs.Changed("layout") {
+			layout = emulator.LayoutOf(table)
+		}
+	}
+	cfg := emulator.Config{Layout: layout, Table: &table, SecureBoot: *secure}
 	if *rootKey != "" {
 		if cfg.RootKey, err = image.LoadPrivateKey(*rootKey); err != nil {
 			return fmt.Errorf("flash new: --root-key: %w", err)
 		}
 	}
-	table := partition.Default(layout)
 
 	// Check every input before making anything.
 	var inputs []*flashInput
@@ -196,6 +205,9 @@ func runFlashNew(args []string, stdout, stderr io.Writer) error {
 	if cfg.RootKey != nil {
 		xy := cfg.RootKey.XY()
 		params = fmt.Sprintf("ECDSA-signed params, root key %x…", xy[:8])
+	}
+	if *paramsJSON != "" {
+		params += ", partition table from " + *paramsJSON
 	}
 	fmt.Fprintf(stdout, "wrote %s: %s layout, %s\n", *out, layout, params)
 	for _, in := range inputs {
