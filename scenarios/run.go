@@ -57,11 +57,13 @@ type Report struct {
 	State        string           `json:"state"`   // the device state at the end
 	Running      string           `json:"running"` // the app image running at the end, "" if none
 	Verdict      emulator.Verdict `json:"verdict"` // "" when the device is off at the end
-	Boots        int              `json:"boots"`
-	SimTime      time.Duration    `json:"sim_time_ns"` // simulated time since manufacture
-	FlashOps     uint64           `json:"flash_ops"`
-	FlashSHA256  string           `json:"flash_sha256"`
-	Trace        []emulator.Event `json:"trace"`
+	// VerdictWhy says which image a false-success upgrade did not install.
+	VerdictWhy  string           `json:"verdict_why,omitempty"`
+	Boots       int              `json:"boots"`
+	SimTime     time.Duration    `json:"sim_time_ns"` // simulated time since manufacture
+	FlashOps    uint64           `json:"flash_ops"`
+	FlashSHA256 string           `json:"flash_sha256"`
+	Trace       []emulator.Event `json:"trace"`
 }
 
 // Expectation is one checked expect line.
@@ -217,6 +219,9 @@ func (r *Runner) finish(err error) {
 	r.rep.Running = d.Running()
 	if d.State() != emulator.Off {
 		r.rep.Verdict = d.Verdict(r.burnedApp, r.newApp())
+		if r.rep.Verdict == emulator.FalseSuccess {
+			r.rep.VerdictWhy, _ = d.FalseSuccess()
+		}
 	}
 	r.rep.Boots = d.Boots()
 	r.rep.SimTime = d.Now()
@@ -1071,7 +1076,11 @@ func (rep *Report) String() string {
 		parts = append(parts, "running "+rep.Running)
 	}
 	if rep.Verdict != "" {
-		parts = append(parts, "verdict "+string(rep.Verdict))
+		v := "verdict " + string(rep.Verdict)
+		if rep.VerdictWhy != "" {
+			v += " (" + rep.VerdictWhy + ")"
+		}
+		parts = append(parts, v)
 	}
 	parts = append(parts, fmt.Sprintf("%d boots", rep.Boots),
 		fmt.Sprintf("%.3f s simulated", rep.SimTime.Seconds()),
