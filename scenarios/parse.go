@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/ws63emu/ws63emu/flash"
 	"github.com/ws63emu/ws63emu/image"
+	"github.com/ws63emu/ws63emu/internal/cliio"
 	"github.com/ws63emu/ws63emu/partition"
 	"github.com/ws63emu/ws63emu/upg"
 )
@@ -29,13 +29,13 @@ const (
 )
 
 // ParseFile reads and parses a scenario file.
+// "-" reads standard input.
 func ParseFile(path string) (*Script, error) {
-	f, err := os.Open(path)
+	data, err := cliio.ReadFile(path, MaxFileLen, "a scenario")
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: %w", err)
 	}
-	defer f.Close()
-	return Parse(path, f)
+	return Parse(path, bytes.NewReader(data))
 }
 
 // Parse parses a scenario. name is used in errors and to resolve relative
@@ -48,6 +48,9 @@ func Parse(name string, r io.Reader) (*Script, error) {
 	if len(data) > MaxFileLen {
 		return nil, &SyntaxError{File: name, Line: 0, Msg: fmt.Sprintf("file is longer than %d bytes", MaxFileLen)}
 	}
+	// A UTF-8 byte-order mark (Windows editors write one) is skipped, as
+	// the fota.cfg reader does.
+	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
 	p := parser{file: name, images: map[string]*ImageCmd{}, packages: map[string]*PackageCmd{}}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 256), MaxLineLen+1)
