@@ -22,9 +22,9 @@ const (
 	MaxFileLen  = 1 << 20 // bytes in one scenario file
 	MaxNameLen  = 64      // bytes in an image or package name
 	MaxCommands = 10000   // commands in one scenario
-	// MaxImageSize bounds size= of a synthetic image (the code area of
-	// the largest WS63 partition, imageA, is below 4 MiB).
-	MaxImageSize = flash.Size
+	// MaxImageSize bounds size= of a synthetic image: the largest code
+	// area an image can have (image build --size has the same range).
+	MaxImageSize = image.MaxCodeLen
 	maxRetries   = 3
 )
 
