@@ -413,6 +413,9 @@ func (p *parser) image(a *args) (Command, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := image.CheckVersionExt(uint32(ve)); err != nil { // as image build --version-ext
+			return nil, a.errf("version_ext=%d: %v", ve, err)
+		}
 		c.VersionExt = uint32(ve)
 		if c.Seed, c.HasSeed, err = a.uint("seed", 64, 0); err != nil {
 			return nil, err

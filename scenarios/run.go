@@ -117,6 +117,8 @@ type Runner struct {
 	lastErr  error
 	lastCut  bool
 
+	cutLine int // line of the last cut command
+
 	userVerify *UserVerifyCmd
 	// faults are the flash faults set so far (fault bad-sector,
 	// program-fail). They are the flash's settings, not its contents, so
@@ -180,6 +182,12 @@ func (r *Runner) Run() (*Report, error) {
 		r.rep.Commands++
 		if err = r.exec(c); err != nil {
 			break
+		}
+	}
+	if err == nil && r.dev != nil {
+		if at, ok := r.dev.Flash.ArmedCut(); ok {
+			err = &CommandError{File: r.s.File, Line: r.cutLine, Cmd: "cut",
+				Err: fmt.Errorf("the cut never fired: the script ended after flash op #%d, before op #%d", r.dev.Flash.OpCount()-1, at)}
 		}
 	}
 	r.finish(err)
@@ -292,11 +300,15 @@ func (r *Runner) exec(c Command) error {
 	case *RequestUpgradeCmd:
 		return r.requestUpgrade(c)
 	case *CutCmd:
+		if at, ok := r.dev.Flash.ArmedCut(); ok {
+			return r.failf(c, "cut", "the cut of line %d (at flash op #%d) has not fired yet; a second cut would silently replace it", r.cutLine, at)
+		}
 		t := c.Tear
 		if c.SeedFromScenario {
 			t.Seed = r.seed
 		}
 		r.dev.Cut(c.Op, t)
+		r.cutLine = c.LineNo()
 		return nil
 	case *FaultCmd:
 		return r.fault(c)
@@ -343,9 +355,11 @@ func (r *Runner) device(c *DeviceCmd) error {
 		return r.fail(c, "device", err)
 	}
 	var err error
+	var startApp []byte // the app in the starting flash, if it holds one
 	if c.Flash != "" {
 		var f *flash.Device
 		if f, err = flash.Load(r.path(c.Flash)); err == nil {
+			startApp = appIn(f.Bytes())
 			cfg.RootKey = nil // the flash carries its own params
 			r.dev, err = emulator.FromFlash(cfg, f, nil)
 		}
@@ -366,7 +380,30 @@ func (r *Runner) device(c *DeviceCmd) error {
 			}
 		}
 	}
+	if startApp != nil {
+		// The app the user's flash holds is the old one until a burn
+		// says otherwise: without it no outcome could be kept-old.
+		r.burnedApp = r.dev.NameOf(startApp)
+	}
 	return nil
+}
+
+// appIn returns the signed app image in imageA of a raw flash, or nil.
+func appIn(raw []byte) []byte {
+	t, err := partition.ParseFlash(bytes.NewReader(raw))
+	if err != nil {
+		return nil
+	}
+	e, err := t.Lookup(partition.ImageA)
+	if err != nil || uint64(e.Offset)+uint64(e.Size) > uint64(len(raw)) {
+		return nil
+	}
+	part := raw[e.Offset : e.Offset+e.Size]
+	im, err := image.Parse(bytes.NewReader(part), int64(len(part)))
+	if err != nil || im.Kind != image.KindApp {
+		return nil
+	}
+	return part[:im.Len()]
 }
 
 // key returns the seeded key for a purpose, made once.
