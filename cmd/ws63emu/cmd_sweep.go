@@ -83,6 +83,9 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	if err := files.Check(); err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
+	if !expectsAfterSweep(s) {
+		fmt.Fprintf(stderr, "sweep: warning: %s has no expect line after sweep-end: every point powers on and settles, but nothing is checked, so no point can fail\n", s.File)
+	}
 	if files.ToStdout() {
 		stdout = stderr // the summary must not mix with the data
 	}
@@ -134,6 +137,23 @@ func finishSweep(rep *scenarios.SweepReport, stdout io.Writer, files *cliio.File
 		}
 	}
 	return nil
+}
+
+// expectsAfterSweep reports whether the script checks anything after its
+// sweep block, which is what decides whether a point passes.
+func expectsAfterSweep(s *scenarios.Script) bool {
+	after := false
+	for _, c := range s.Commands {
+		switch c := c.(type) {
+		case *scenarios.SweepCmd:
+			after = c.End
+		case *scenarios.ExpectCmd:
+			if after {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // parseShard parses I/N.
