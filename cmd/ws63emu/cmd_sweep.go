@@ -140,20 +140,21 @@ func finishSweep(rep *scenarios.SweepReport, stdout io.Writer, files *cliio.File
 }
 
 // expectsAfterSweep reports whether the script checks anything after its
-// sweep block, which is what decides whether a point passes.
+// sweep block, which is what decides whether a point passes (true for a
+// script without a block: Sweep refuses it with its own error).
 func expectsAfterSweep(s *scenarios.Script) bool {
-	after := false
+	after, block := false, false
 	for _, c := range s.Commands {
 		switch c := c.(type) {
 		case *scenarios.SweepCmd:
-			after = c.End
+			after, block = c.End, true
 		case *scenarios.ExpectCmd:
 			if after {
 				return true
 			}
 		}
 	}
-	return false
+	return !block
 }
 
 // parseShard parses I/N.
