@@ -14,7 +14,7 @@ import (
 
 // MaxSweepReportLen bounds a sweep report file read back (DecodeSweepReport):
 // a full sweep of the largest scenarios is a few tens of MiB.
-const MaxSweepReportLen = 256 << 20
+const MaxSweepReportLen = 64 << 20
 
 // verdictOrder is the order summaries list verdicts in: DESIGN §5's,
 // then "off", then anything else alphabetically.

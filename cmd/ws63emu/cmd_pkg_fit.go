@@ -87,7 +87,7 @@ func deviceFit(r io.ReaderAt, size int64, p *upg.Package) []fitProblem {
 			probs = append(probs, fitProblem{i, fmt.Sprintf("(%s): its code area hash is wrong: the boot verification rejects it and the device bricks", name)})
 		case im.Kind != want:
 			probs = append(probs, fitProblem{i, fmt.Sprintf("(%s) holds a %s image: flashboot writes it into partition %s, "+
-				"which boots only a %s image; the device exhausts its retries and bricks", name, im.Kind, pid.Name(partition.LayoutCompress), want)})
+				"which boots only %s images; the device exhausts its retries and bricks", name, im.Kind, pid.Name(partition.LayoutCompress), want)})
 		}
 	}
 	return probs

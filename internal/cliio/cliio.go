@@ -313,7 +313,8 @@ func resolve(path string) (string, error) {
 	return filepath.Join(rdir, base), nil
 }
 
-// writableDir checks that a file can be created in dir.
+// writableDir checks that a file can be created in dir, without creating
+// one (canWrite: access(2) where there is one).
 func writableDir(dir string) error {
 	st, err := os.Stat(dir)
 	if err != nil {
@@ -322,13 +323,9 @@ func writableDir(dir string) error {
 	if !st.IsDir() {
 		return fmt.Errorf("%s is not a folder", dir)
 	}
-	f, err := os.CreateTemp(dir, ".ws63emu-check*")
-	if err != nil {
+	if err := canWrite(dir); err != nil {
 		return fmt.Errorf("folder %s is not writable: %w", dir, pathErrReason(err))
 	}
-	name := f.Name()
-	f.Close()
-	os.Remove(name)
 	return nil
 }
 
