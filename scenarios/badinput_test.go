@@ -98,7 +98,7 @@ func TestSweepEmptyTailSettles(t *testing.T) {
 func TestScriptConflicts(t *testing.T) {
 	for _, tc := range []struct {
 		name, src, want string
-		line           int
+		line            int
 	}{
 		{"second cut before the first fired", smallUpgrade[:strings.Index(smallUpgrade, "store up")] + "cut op=500\ncut op=600\nstore up\n",
 			"the cut of line 9 (at flash op", 10},

@@ -411,7 +411,7 @@ func (r *SweepReport) JUnit() ([]byte, error) {
 }
 
 // ShellQuote quotes s for a POSIX shell: in single quotes, each ' written
-// as '\''. A reproduction command printed with it can be pasted whatever
+// as '\”. A reproduction command printed with it can be pasted whatever
 // the scenario's file name holds.
 func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
