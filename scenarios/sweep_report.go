@@ -410,9 +410,10 @@ func (r *SweepReport) JUnit() ([]byte, error) {
 	return append([]byte(xml.Header), append(b, '\n')...), nil
 }
 
-// ShellQuote quotes s for a POSIX shell: in single quotes, each ' written
-// as '\”. A reproduction command printed with it can be pasted whatever
-// the scenario's file name holds.
+// ShellQuote quotes s for a POSIX shell: in single quotes, each quote in s
+// written as a closing quote, a backslash-escaped quote and an opening
+// quote. A reproduction command printed with it can be pasted whatever the
+// scenario's file name holds.
 func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
