@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"github.com/ws63emu/ws63emu/emulator"
 	"github.com/ws63emu/ws63emu/flash"
 	"github.com/ws63emu/ws63emu/image"
+	"github.com/ws63emu/ws63emu/internal/cliio"
 	"github.com/ws63emu/ws63emu/partition"
 	"github.com/ws63emu/ws63emu/upg"
 )
@@ -239,19 +239,7 @@ func (r *Runner) path(p string) string {
 
 // readInput reads a file= argument, refusing anything bigger than the flash.
 func (r *Runner) readInput(p string) ([]byte, error) {
-	f, err := os.Open(r.path(p))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxInputFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxInputFile {
-		return nil, fmt.Errorf("%s is larger than the %d-byte flash", p, maxInputFile)
-	}
-	return b, nil
+	return cliio.ReadFile(r.path(p), maxInputFile, "a file= input (the flash is 4 MiB)")
 }
 
 func (r *Runner) exec(c Command) error {

@@ -109,6 +109,13 @@ func TestItem1OutputsThroughLinksAndSpecialFiles(t *testing.T) {
 		t.Fatalf("image build -o -: exit %d, %d bytes on stdout (want %d), stderr %q", code, len(out), len(want), errs)
 	}
 
+	// /dev/stdout is a link to the process's standard output (a pipe
+	// here): written in place, through the link.
+	r0 := runSub(t, dir, nil, "image", "build", "--size", "4K", "-o", "/dev/stdout")
+	if r0.code != 0 || r0.stdout != string(want) {
+		t.Fatalf("image build -o /dev/stdout: exit %d, %d bytes on stdout (want %d), stderr %q", r0.code, len(r0.stdout), len(want), r0.stderr)
+	}
+
 	// run - reads the script from standard input.
 	r := runSub(t, dir, []byte(okScript), "run", "-")
 	if r.code != 0 || !strings.Contains(r.stdout, "ok   -:13: expect verdict") {

@@ -192,11 +192,16 @@ func (fs *Files) Output(flag, path string) {
 	}
 }
 
-// ToStdout reports whether an output is standard output: a command then
+// ToStdout reports whether an output is standard output ("-", or a path
+// to the process's standard output such as /dev/stdout): a command then
 // prints its summary to standard error.
 func (fs *Files) ToStdout() bool {
+	out, err := os.Stdout.Stat()
 	for _, o := range fs.outputs {
 		if o.path == Stdio {
+			return true
+		}
+		if st, serr := os.Stat(o.path); err == nil && serr == nil && !st.Mode().IsRegular() && os.SameFile(st, out) {
 			return true
 		}
 	}
@@ -283,10 +288,23 @@ func same(a string, sa os.FileInfo, b string, sb os.FileInfo) bool {
 
 // resolve returns path made absolute with every symlink resolved,
 // including a final symlink whose target does not exist yet.
+//
+// A path that leads to a special file (a device, a FIFO) is returned as
+// it is, only made absolute: it is written in place through the path, and
+// a link such as /dev/stdout → /proc/self/fd/1 → pipe:[N] has no target
+// path to resolve to.
 func resolve(path string) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", err
+	}
+	if st, err := os.Stat(abs); err == nil {
+		if !st.Mode().IsRegular() {
+			return abs, nil
+		}
+		if r, err := filepath.EvalSymlinks(abs); err == nil {
+			return r, nil
+		}
 	}
 	for range 40 {
 		st, err := os.Lstat(abs)
