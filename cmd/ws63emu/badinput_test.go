@@ -382,6 +382,13 @@ func badCases() []badCase {
 		// replay
 		{"replay op twice", []string{"replay", "ok.scn@op=1500,op=1600,tear=before"}, 2, "op= given twice"},
 		{"replay short hash", []string{"replay", "ok.scn@op=5,tear=before,script=abc"}, 2, "want 12 to 64"},
+		{"replay no token", []string{"replay"}, 2, "want one token"},
+		// the rest
+		{"demo extra argument", []string{"demo", "extra"}, 2, `demo: unexpected argument "extra"`},
+		{"compare-schemes extra argument", []string{"compare-schemes", "extra", "--no-sweep"}, 2, `unexpected argument "extra"`},
+		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"pkg inspect two files", []string{"pkg", "inspect", "pkg.fwpkg", "garbage.bin"}, 2, "want exactly one FILE"},
+		{"flash diff missing file", []string{"flash", "diff", "flash.bin", "nope.bin"}, 2, "nope.bin"},
 		{"replay op out of range", []string{"replay", "ok.scn@op=99999999,tear=before"}, 2, "is not in the sweep block"},
 	}
 }
