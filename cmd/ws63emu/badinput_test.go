@@ -58,13 +58,17 @@ func runSub(t *testing.T, dir string, stdin []byte, args ...string) result {
 	if runtime.GOOS != "linux" {
 		t.Skip("subprocess memory checks use ulimit -v and Linux rusage")
 	}
-	cmd := exec.Command("/bin/sh", append([]string{"-c", fmt.Sprintf(`ulimit -v %d && exec "$0" "$@"`, vmLimitKiB), os.Args[0]}, args...)...)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/bin/sh", append([]string{"-c", fmt.Sprintf(`ulimit -v %d && exec "$0" "$@"`, vmLimitKiB), exe}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), asMainEnv+"=1")
 	cmd.Stdin = bytes.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
+	err = cmd.Run()
 	if _, ok := err.(*exec.ExitError); err != nil && !ok {
 		t.Fatalf("ws63emu %s: %v", strings.Join(args, " "), err)
 	}
