@@ -66,8 +66,8 @@ func deviceFit(r io.ReaderAt, size int64, p *upg.Package) []fitProblem {
 				name, out, pid.Name(partition.LayoutCompress), uint8(pid), psize, name)})
 			continue
 		}
-		if h.ImageID == upg.ImageIDHilink || h.Encrypted() {
-			continue // opaque data; or decrypted by flashboot with the chip's key (spec §4.8)
+		if h.ImageID == upg.ImageIDHilink || h.Encrypted() || h.DecompressFlag == upg.FlagDiff {
+			continue // opaque data, a diff, or decrypted with the chip's key (spec §4.8)
 		}
 		want := image.KindApp
 		if h.ImageID == upg.ImageIDFlashboot {
