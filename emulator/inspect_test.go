@@ -527,7 +527,7 @@ func FuzzInspect(f *testing.F) {
 		copy(saved[:n], b[at:])
 		copy(b[at:], data[:n])
 		defer copy(b[at:], saved[:n])
-		in, err := emulator.InspectBytes(b)
+		in, err := emulator.InspectUnhashed(b)
 		if err != nil || in == nil || len(in.Partitions) == 0 {
 			t.Fatalf("Inspect: %v", err)
 		}
