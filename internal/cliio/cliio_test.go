@@ -189,3 +189,30 @@ func TestCommitAllOrNothing(t *testing.T) {
 		t.Fatalf("temporary files left: %v", left)
 	}
 }
+
+func TestCheckRefusesReadOnlyFolder(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root may write anywhere")
+	}
+	dir := filepath.Join(t.TempDir(), "ro")
+	if err := os.Mkdir(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	fs := New(nil)
+	fs.Output("--json", filepath.Join(dir, "x.json"))
+	if err := fs.Check(); err == nil || !strings.Contains(err.Error(), "is not writable") {
+		t.Fatalf("Check: %v, want a not-writable error", err)
+	}
+}
+
+func TestToStdout(t *testing.T) {
+	fs := New(nil)
+	fs.Output("-o", filepath.Join(t.TempDir(), "a"))
+	if fs.ToStdout() {
+		t.Fatal("a file is not standard output")
+	}
+	fs.Output("--json", "-")
+	if !fs.ToStdout() {
+		t.Fatal(`"-" is standard output`)
+	}
+}
