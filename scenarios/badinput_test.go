@@ -112,6 +112,15 @@ func TestScriptConflicts(t *testing.T) {
 			}
 		})
 	}
+	// In a sweep, the reference run fails the same way.
+	s := parseString(t, strings.Replace(smallUpgrade, "store up\nrequest-upgrade\n", "sweep-begin\nstore up\nrequest-upgrade\nsweep-end\ncut op=100000\n", 1))
+	rep, err := Sweep(s, SweepOptions{Stride: 500, Jobs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Reference.Pass || !strings.Contains(rep.Reference.Failure, "the cut never fired") {
+		t.Fatalf("sweep with an unfired cut: reference %+v", rep.Reference)
+	}
 	for _, tc := range []struct{ name, src, want string }{
 		{"version_ext not a run of ones", "device layout=compress\nimage a kind=app version=1 version_ext=2\n", "version_ext=2"},
 		{"ab-upgrade on compress", "device layout=compress\nimage a kind=app version=1\nab-upgrade a\n", "needs device layout=ab"},

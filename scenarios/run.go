@@ -184,14 +184,25 @@ func (r *Runner) Run() (*Report, error) {
 			break
 		}
 	}
-	if err == nil && r.dev != nil {
-		if at, ok := r.dev.Flash.ArmedCut(); ok {
-			err = &CommandError{File: r.s.File, Line: r.cutLine, Cmd: "cut",
-				Err: fmt.Errorf("the cut never fired: the script ended after flash op #%d, before op #%d", r.dev.Flash.OpCount()-1, at)}
-		}
+	if err == nil {
+		err = r.unfiredCut()
 	}
 	r.finish(err)
 	return &r.rep, err
+}
+
+// unfiredCut is the error for a cut still armed when the script ends: a
+// cut that never fires is a mistake in the script, not a pass.
+func (r *Runner) unfiredCut() error {
+	if r.dev == nil {
+		return nil
+	}
+	at, ok := r.dev.Flash.ArmedCut()
+	if !ok {
+		return nil
+	}
+	return &CommandError{File: r.s.File, Line: r.cutLine, Cmd: "cut",
+		Err: fmt.Errorf("the cut never fired: the script ended after flash op #%d, before op #%d", r.dev.Flash.OpCount()-1, at)}
 }
 
 func (r *Runner) finish(err error) {

@@ -409,6 +409,9 @@ func record(s *Script, o SweepOptions) (*recording, error) {
 			break
 		}
 	}
+	if refErr == nil {
+		refErr = r.unfiredCut() // as a plain run reports it
+	}
 	rec.digests = newDigester(startSnap, f.Snapshot())
 	rec.ref = Reference{Verdict: verdictOf(r), Boots: d.Boots() - bootsBegin, Pass: refErr == nil,
 		FlashDigest: rec.digests.digest(f.Snapshot())}
