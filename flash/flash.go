@@ -468,6 +468,15 @@ func (d *Device) CutAt(n uint64, t Tear) {
 	d.cutArmed, d.cutAt, d.cutTear = true, n, t
 }
 
+// ArmedCut returns the operation number of an armed cut that can still
+// fire (it is not below OpCount).
+func (d *Device) ArmedCut() (uint64, bool) {
+	if !d.cutArmed || d.cutAt < d.ops {
+		return 0, false
+	}
+	return d.cutAt, true
+}
+
 // CutNow powers the device off at once; no op is torn.
 func (d *Device) CutNow() {
 	d.off = true

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -405,4 +406,35 @@ func (c *SweepCmd) String() string {
 		return "sweep-end"
 	}
 	return "sweep-begin"
+}
+
+// InputFiles lists the files the script reads besides itself (file=,
+// flash=, root-key=, config=), resolved against the script's folder as
+// the runner resolves them: a command that writes outputs checks that
+// none of them is one of these.
+func (s *Script) InputFiles() []string {
+	dir := filepath.Dir(s.File)
+	var out []string
+	add := func(p string) {
+		if p == "" {
+			return
+		}
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		out = append(out, p)
+	}
+	for _, c := range s.Commands {
+		switch c := c.(type) {
+		case *DeviceCmd:
+			add(c.Flash)
+			add(c.RootKey)
+		case *ImageCmd:
+			add(c.File)
+		case *PackageCmd:
+			add(c.File)
+			add(c.Config)
+		}
+	}
+	return out
 }

@@ -11,12 +11,15 @@
 // decimal or 0x hex. Unknown commands, unknown keys, repeated keys,
 // missing arguments, bad values and names used before they are declared
 // are errors "FILE:LINE: …" (*SyntaxError), found before anything runs.
+// A UTF-8 byte-order mark at the start of the file is skipped (as the
+// fota.cfg reader skips it); a file of "-" (ws63emu run -) is read from
+// standard input.
 //
 //	device layout=compress|ab [flash=FILE] [root-key=PEM|none] [secure-boot=on|off]
 //	       [seed=N] [in-order-writes=on|off] [boot-budget=N] [ab-start-bug=on|off]
 //	       [params=FILE.json] [flashboot-scheme=ab|compress] [app-scheme=ab|compress]
 //	image NAME kind=app|flashboot|flashboot-backup|nv version=V [size=BYTES]
-//	       [version_ext=0xN] [seed=N]
+//	       [version_ext=0xN] [seed=N]   # size 64..4193536, version_ext a run of ones
 //	image NAME file=PATH [kind=K]
 //	burn NAME... | burn NAME part=P     # part=: any image into any partition
 //	package PKG images=A,B[,...] [compress=A,...|none] [ver=STR] [sign=ecdsa|sha256] [config=FILE]
@@ -73,7 +76,10 @@
 // the root key (root-key=PEM, or a key derived from the seed; none leaves
 // the root key area erased and the params hash-only), efuse (root key hash;
 // secure verify with secure-boot=on). flash=FILE starts from a saved 4 MiB
-// flash instead (emulator.FromFlash; its own params, efuse blank).
+// flash instead (emulator.FromFlash; its own params, efuse blank); the app
+// in its imageA, if it holds a signed one, is then the verdict's old app
+// until a burn names another (named by a declared image with the same
+// bytes, else by its hash).
 // in-order-writes=on selects the file-system storage variant (the guide's
 // "write chunks in order" rule, ERRCODE_UPG_INVALID_OFFSET).
 //
@@ -140,7 +146,10 @@
 // cut arms a power cut at the N-th flash operation from now (1 is the
 // next); the cut fires wherever the device is then — storing, in flashboot,
 // booting — and leaves it off; the script continues, and the next power-on
-// boots it. A bare tear=bits takes the scenario seed as its seed. fault
+// boots it. A bare tear=bits takes the scenario seed as its seed. A cut
+// while an earlier one has not fired yet is an error (it would replace
+// it), and so is, in a plain run, a cut that never fires before the script
+// ends. fault
 // bitflip flips one bit now (not a flash operation). part=P [off=O]
 // addresses are resolved through the partition table on the flash.
 //
@@ -176,7 +185,9 @@
 // wherever it comes. The trace notes the number it was armed at.
 //
 // ab-upgrade is the guide's AB example run by the app of an AB device
-// (layout=ab builds flashboot and the app for the AB scheme): upg_ab_start
+// (layout=ab builds flashboot and the app for the AB scheme; ab-upgrade on
+// another layout is a syntax error: there the partition after imageA is
+// the fota storage, not region B): upg_ab_start
 // erases the upgrade region, the image NAME (an app) is written with
 // upg_ab_image_write in chunks (default 4096), upg_set_run_region selects
 // that region, and with reset=true (the default) upg_reboot waits the SDK's
@@ -274,12 +285,15 @@
 //     ERRCODE_SUCC). The remaining commands of the sweep block are
 //     skipped: the device lost power in the middle of the block.
 //  4. The script continues after sweep-end with a power-on, unless the
-//     command after sweep-end is itself a power-on (it is not doubled).
+//     command after sweep-end is itself a power-on (it is not doubled);
+//     with nothing after sweep-end the point still powers on and settles
+//     (ws63emu sweep warns that such a script checks nothing).
 //     Every command after sweep-end runs as in a plain run; a failed
 //     expectation or command fails the point.
 //
 // A point reports its verdict at the end of the script (emulator Verdict
-// with the runner's old and new apps, "off" if the device is off then),
+// with the runner's old and new apps; "off" only if the script's own
+// commands after sweep-end leave the device off, e.g. a cut there),
 // the boots from the cut to the end, and a flash digest: the SHA-256 of
 // the 1024 sector SHA-256s (FlashDigest; a two-level hash lets the sweep
 // reuse the hashes of unchanged sectors). Inside the sweep block, cut

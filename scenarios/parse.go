@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/ws63emu/ws63emu/flash"
 	"github.com/ws63emu/ws63emu/image"
+	"github.com/ws63emu/ws63emu/internal/cliio"
 	"github.com/ws63emu/ws63emu/partition"
 	"github.com/ws63emu/ws63emu/upg"
 )
@@ -22,20 +22,20 @@ const (
 	MaxFileLen  = 1 << 20 // bytes in one scenario file
 	MaxNameLen  = 64      // bytes in an image or package name
 	MaxCommands = 10000   // commands in one scenario
-	// MaxImageSize bounds size= of a synthetic image (the code area of
-	// the largest WS63 partition, imageA, is below 4 MiB).
-	MaxImageSize = flash.Size
+	// MaxImageSize bounds size= of a synthetic image: the largest code
+	// area an image can have (image build --size has the same range).
+	MaxImageSize = image.MaxCodeLen
 	maxRetries   = 3
 )
 
 // ParseFile reads and parses a scenario file.
+// "-" reads standard input.
 func ParseFile(path string) (*Script, error) {
-	f, err := os.Open(path)
+	data, err := cliio.ReadFile(path, MaxFileLen, "a scenario")
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: %w", err)
 	}
-	defer f.Close()
-	return Parse(path, f)
+	return Parse(path, bytes.NewReader(data))
 }
 
 // Parse parses a scenario. name is used in errors and to resolve relative
@@ -48,6 +48,9 @@ func Parse(name string, r io.Reader) (*Script, error) {
 	if len(data) > MaxFileLen {
 		return nil, &SyntaxError{File: name, Line: 0, Msg: fmt.Sprintf("file is longer than %d bytes", MaxFileLen)}
 	}
+	// A UTF-8 byte-order mark (Windows editors write one) is skipped, as
+	// the fota.cfg reader does.
+	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
 	p := parser{file: name, images: map[string]*ImageCmd{}, packages: map[string]*PackageCmd{}}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 256), MaxLineLen+1)
@@ -417,6 +420,9 @@ func (p *parser) image(a *args) (Command, error) {
 		ve, _, err := a.uint("version_ext", 32, 0)
 		if err != nil {
 			return nil, err
+		}
+		if err := image.CheckVersionExt(uint32(ve)); err != nil { // as image build --version-ext
+			return nil, a.errf("version_ext=%d: %v", ve, err)
 		}
 		c.VersionExt = uint32(ve)
 		if c.Seed, c.HasSeed, err = a.uint("seed", 64, 0); err != nil {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"github.com/ws63emu/ws63emu/emulator"
 	"github.com/ws63emu/ws63emu/flash"
 	"github.com/ws63emu/ws63emu/image"
+	"github.com/ws63emu/ws63emu/internal/cliio"
 	"github.com/ws63emu/ws63emu/partition"
 	"github.com/ws63emu/ws63emu/upg"
 )
@@ -119,7 +119,9 @@ type Runner struct {
 	lastErr  error
 	lastCut  bool
 
-	chunks     chunkState // chunks.go: the last read
+	chunks  chunkState // chunks.go: the last read
+	cutLine int        // line of the last cut command
+
 	userVerify *UserVerifyCmd
 	// faults are the flash faults set so far (fault bad-sector,
 	// program-fail). They are the flash's settings, not its contents, so
@@ -201,8 +203,25 @@ func (r *Runner) Run() (*Report, error) {
 			break
 		}
 	}
+	if err == nil {
+		err = r.unfiredCut()
+	}
 	r.finish(err)
 	return &r.rep, err
+}
+
+// unfiredCut is the error for a cut still armed when the script ends: a
+// cut that never fires is a mistake in the script, not a pass.
+func (r *Runner) unfiredCut() error {
+	if r.dev == nil {
+		return nil
+	}
+	at, ok := r.dev.Flash.ArmedCut()
+	if !ok {
+		return nil
+	}
+	return &CommandError{File: r.s.File, Line: r.cutLine, Cmd: "cut",
+		Err: fmt.Errorf("the cut never fired: the script ended after flash op #%d, before op #%d", r.dev.Flash.OpCount()-1, at)}
 }
 
 func (r *Runner) finish(err error) {
@@ -253,19 +272,7 @@ func (r *Runner) path(p string) string {
 
 // readInput reads a file= argument, refusing anything bigger than the flash.
 func (r *Runner) readInput(p string) ([]byte, error) {
-	f, err := os.Open(r.path(p))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxInputFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxInputFile {
-		return nil, fmt.Errorf("%s is larger than the %d-byte flash", p, maxInputFile)
-	}
-	return b, nil
+	return cliio.ReadFile(r.path(p), maxInputFile, "a file= input (the flash is 4 MiB)")
 }
 
 func (r *Runner) exec(c Command) error {
@@ -317,11 +324,15 @@ func (r *Runner) exec(c Command) error {
 	case *RequestUpgradeCmd:
 		return r.requestUpgrade(c)
 	case *CutCmd:
+		if at, ok := r.dev.Flash.ArmedCut(); ok {
+			return r.failf(c, "cut", "the cut of line %d (at flash op #%d) has not fired yet; a second cut would silently replace it", r.cutLine, at)
+		}
 		t := c.Tear
 		if c.SeedFromScenario {
 			t.Seed = r.seed
 		}
 		r.dev.Cut(c.Op, t)
+		r.cutLine = c.LineNo()
 		return nil
 	case *FaultCmd:
 		return r.fault(c)
@@ -371,9 +382,11 @@ func (r *Runner) device(c *DeviceCmd) error {
 		return r.fail(c, "device", err)
 	}
 	var err error
+	var startApp []byte // the app in the starting flash, if it holds one
 	if c.Flash != "" {
 		var f *flash.Device
 		if f, err = flash.Load(r.path(c.Flash)); err == nil {
+			startApp = appIn(f.Bytes())
 			cfg.RootKey = nil // the flash carries its own params
 			r.dev, err = emulator.FromFlash(cfg, f, nil)
 		}
@@ -394,7 +407,30 @@ func (r *Runner) device(c *DeviceCmd) error {
 			}
 		}
 	}
+	if startApp != nil {
+		// The app the user's flash holds is the old one until a burn
+		// says otherwise: without it no outcome could be kept-old.
+		r.burnedApp = r.dev.NameOf(startApp)
+	}
 	return nil
+}
+
+// appIn returns the signed app image in imageA of a raw flash, or nil.
+func appIn(raw []byte) []byte {
+	t, err := partition.ParseFlash(bytes.NewReader(raw))
+	if err != nil {
+		return nil
+	}
+	e, err := t.Lookup(partition.ImageA)
+	if err != nil || uint64(e.Offset)+uint64(e.Size) > uint64(len(raw)) {
+		return nil
+	}
+	part := raw[e.Offset : e.Offset+e.Size]
+	im, err := image.Parse(bytes.NewReader(part), int64(len(part)))
+	if err != nil || im.Kind != image.KindApp {
+		return nil
+	}
+	return part[:im.Len()]
 }
 
 // key returns the seeded key for a purpose, made once.
@@ -430,6 +466,9 @@ func (r *Runner) imageKeys(kind string) (key, parent *image.PrivateKey, err erro
 
 // register names image bytes for the trace and for verdicts.
 func (r *Runner) register(name string, data []byte) {
+	if prev := r.dev.NameOf(data); r.burnedApp == prev && prev != name {
+		r.burnedApp = name // the starting flash's app, declared after the device
+	}
 	r.dev.Name(name, data)
 	r.byHash[sha256.Sum256(data)] = name
 	r.noteSDK(name, data) // recovery.go

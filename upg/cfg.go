@@ -6,10 +6,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/ws63emu/ws63emu/internal/cliio"
 )
 
 // fota.cfg (spec §2.5) is read as build_upg_pkg.py reads it: Python's
@@ -223,12 +225,11 @@ func DefaultConfig(sign SignMode) *Config {
 
 // LoadConfig reads a fota.cfg file.
 func LoadConfig(path string) (*Config, error) {
-	f, err := os.Open(path)
+	data, err := cliio.ReadFile(path, maxConfigSize, "a fota.cfg")
 	if err != nil {
 		return nil, fmt.Errorf("upg: %w", err)
 	}
-	defer f.Close()
-	return ParseConfig(f, filepath.Base(path))
+	return ParseConfig(bytes.NewReader(data), filepath.Base(path))
 }
 
 // cfgValue is a key's value and the line it starts on.
@@ -301,7 +302,7 @@ func parseINI(data []byte, name string) ([]*cfgSection, error) {
 		opt, pending = nil, 0
 		if strings.HasPrefix(trimmed, "[") {
 			if !strings.HasSuffix(trimmed, "]") || len(trimmed) < 3 {
-				return nil, errAt(lineNo, "malformed section header %q", trimmed)
+				return nil, errAt(lineNo, "malformed section header %s", quoteShort(trimmed))
 			}
 			sn := trimmed[1 : len(trimmed)-1]
 			for _, s := range secs {
@@ -314,15 +315,15 @@ func parseINI(data []byte, name string) ([]*cfgSection, error) {
 			continue
 		}
 		if cur == nil {
-			return nil, errAt(lineNo, "key outside any section: %q", trimmed)
+			return nil, errAt(lineNo, "key outside any section: %s", quoteShort(trimmed))
 		}
 		i := strings.IndexAny(trimmed, "=:")
 		if i < 0 {
-			return nil, errAt(lineNo, "line is neither a section, a comment nor key=value: %q", trimmed)
+			return nil, errAt(lineNo, "line is neither a section, a comment nor key=value: %s", quoteShort(trimmed))
 		}
 		key := strings.TrimSpace(trimmed[:i])
 		if key == "" {
-			return nil, errAt(lineNo, "empty key name: %q", trimmed)
+			return nil, errAt(lineNo, "empty key name: %s", quoteShort(trimmed))
 		}
 		if prev, dup := cur.keys[key]; dup {
 			return nil, errAt(lineNo, "key %s in [%s] already set on line %d", key, cur.name, prev.line)
@@ -379,7 +380,7 @@ func (r *cfgReader) hex(key string) uint32 {
 	}
 	n, err := strconv.ParseUint(s, 16, 32)
 	if err != nil {
-		r.fail(v.line, "%s = %q is not a 32-bit hex number", key, v.val)
+		r.fail(v.line, "%s = %s is not a 32-bit hex number", key, quoteShort(v.val))
 		return 0
 	}
 	return uint32(n)
@@ -393,7 +394,7 @@ func (r *cfgReader) dec(key string) uint32 {
 	}
 	n, err := strconv.ParseUint(v.val, 10, 32)
 	if err != nil {
-		r.fail(v.line, "%s = %q is not a 32-bit decimal number", key, v.val)
+		r.fail(v.line, "%s = %s is not a 32-bit decimal number", key, quoteShort(v.val))
 		return 0
 	}
 	return uint32(n)
@@ -409,7 +410,7 @@ func (r *cfgReader) bytes16(key string) [16]byte {
 	}
 	b, err := hex.DecodeString(strings.Join(strings.Fields(v.val), ""))
 	if err != nil || len(b) != len(out) {
-		r.fail(v.line, "%s = %q is not 16 bytes of hex", key, v.val)
+		r.fail(v.line, "%s = %s is not 16 bytes of hex", key, quoteShort(v.val))
 		return out
 	}
 	copy(out[:], b)
@@ -550,4 +551,18 @@ func isImageSection(s string) bool {
 		}
 	}
 	return false
+}
+
+// quoteShort quotes at most the first 40 bytes of s for an error message:
+// a binary file given as a config is one long "line".
+func quoteShort(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return strconv.Quote(s)
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(s[:cut]), len(s))
 }
