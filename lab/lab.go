@@ -9,7 +9,7 @@
 //
 // # Who may talk to it
 //
-// Scripts read files (file=, flash=, root-key=, config=), so the lab lets
+// Scripts read files (file=, flash=, root-key=, config=, params=), so the lab lets
 // no one else in:
 //
 //   - it listens on 127.0.0.1 only (Listen);
@@ -410,7 +410,7 @@ func CheckPaths(s *scenarios.Script, dir string) error {
 		var paths []string
 		switch c := c.(type) {
 		case *scenarios.DeviceCmd:
-			paths = append(paths, c.Flash)
+			paths = append(paths, c.Flash, c.DeviceBuild.Params)
 			if c.RootKey != "none" {
 				paths = append(paths, c.RootKey)
 			}

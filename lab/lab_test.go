@@ -111,6 +111,7 @@ func TestRefusals(t *testing.T) {
 		{"inside is allowed", call{method: "POST", path: "/api/run", token: tok, body: withFile("mine.scn", "inside.bin")}, 200, `"page"`},
 		{"built-in lesson reads no file", call{method: "POST", path: "/api/run", token: tok, body: withFile("compressed-upgrade.scn", "x.bin")}, 200, "built-in lesson"},
 		{"config= too", call{method: "POST", path: "/api/run", token: tok, body: body(map[string]string{"lesson": "mine.scn", "script": "device layout=compress seed=1\nimage a kind=app version=1.0.0\nimage f kind=flashboot version=1.0.0\npackage p images=a,f config=/etc/passwd\n"})}, 200, lab.ErrPath.Error()},
+		{"params= too", call{method: "POST", path: "/api/run", token: tok, body: body(map[string]string{"lesson": "mine.scn", "script": "device layout=compress seed=1 params=../x.json\n"})}, 200, lab.ErrPath.Error()},
 		{"bad script shows its error", call{method: "POST", path: "/api/run", token: tok, body: body(map[string]string{"lesson": "mine.scn", "script": "device layout=round\n"})}, 200, "mine.scn:1"},
 		{"unknown lesson", call{method: "POST", path: "/api/run", token: tok, body: body(map[string]string{"lesson": "nope.scn", "script": ""})}, 404, "no lesson"},
 		{"GET on a POST endpoint", call{method: "GET", path: "/api/run", token: tok}, 405, ""},

@@ -109,6 +109,10 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, compareScript(true, appSize))
 		return nil
 	}
+	files, err := htmlFiles("compare-schemes", stdout, *htmlOut)
+	if err != nil {
+		return err
+	}
 	so := scenarios.SweepOptions{Tears: tears, Stride: *stride, Jobs: *jobs}
 	cols := []*schemeResult{
 		compareScheme(false, appSize, so, *noSweep),
@@ -116,8 +120,12 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	printCompare(stdout, appSize, so, *noSweep, cols)
 	if *htmlOut != "" {
-		if err := writeCompareHTML(*htmlOut, commandLine("compare-schemes", args), appSize, cols); err != nil {
+		b, err := compareHTML(commandLine("compare-schemes", args), appSize, cols)
+		if err != nil {
 			return err
+		}
+		if err := files.Write(*htmlOut, b, 0o644); err != nil {
+			return fmt.Errorf("compare-schemes: %w", err)
 		}
 	}
 	for _, c := range cols {

@@ -60,10 +60,18 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	}
 	var rep *scenarios.Report
 	if *htmlOut != "" {
+		files, ferr := htmlFiles("demo", stdout, *htmlOut)
+		if ferr != nil {
+			return ferr
+		}
 		rec := htmlreport.Record(s)
 		rep, err = rec.Report, rec.Err
-		if werr := writeRunHTML(*htmlOut, commandLine("demo", args), rec); werr != nil {
-			return werr
+		b, werr := runHTML(commandLine("demo", args), rec)
+		if werr == nil {
+			werr = files.Write(*htmlOut, b, 0o644)
+		}
+		if werr != nil {
+			return fmt.Errorf("demo: %w", werr)
 		}
 	} else {
 		rep, err = scenarios.Run(s, scenarios.Options{})

@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/ws63emu/ws63emu/flash"
 	"github.com/ws63emu/ws63emu/htmlreport"
+	"github.com/ws63emu/ws63emu/internal/cliio"
 	"github.com/ws63emu/ws63emu/scenarios"
 )
 
@@ -18,26 +20,36 @@ const htmlHelp = "write a self-contained HTML report (timeline, flag area, flash
 // timeline of (each is one plain run of the script).
 const sweepTimelines = 8
 
-// writeRunHTML writes the page of a recorded run.
-func writeRunHTML(path, command string, rec *htmlreport.Recorded) error {
-	p := &htmlreport.Page{Title: "ws63emu — " + rec.Report.File, Command: command, Run: rec.Run, Flash: rec.Flash}
-	return htmlreport.WriteFile(path, p)
+// htmlFiles declares the --html output of a command that has no other
+// (internal/cliio) and checks it before the work starts.
+func htmlFiles(cmd string, stdout io.Writer, path string) (*cliio.Files, error) {
+	files := cliio.New(stdout)
+	files.Output("--html", path)
+	if err := files.Check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", cmd, err)
+	}
+	return files, nil
 }
 
-// writeReplayHTML records the replayed point as a plain script with the
-// cut in it (htmlreport.CutScript) and checks it ends as the replay did.
-func writeReplayHTML(path, command string, s *scenarios.Script, rep *scenarios.Report, pt scenarios.PointResult, tear flash.Tear) error {
+// runHTML is the page of a recorded run.
+func runHTML(command string, rec *htmlreport.Recorded) ([]byte, error) {
+	return htmlreport.Render(&htmlreport.Page{Title: "ws63emu — " + rec.Report.File, Command: command, Run: rec.Run, Flash: rec.Flash})
+}
+
+// replayHTML records the replayed point as a plain script with the cut in
+// it (htmlreport.CutScript) and checks it ends as the replay did.
+func replayHTML(command string, s *scenarios.Script, rep *scenarios.Report, pt scenarios.PointResult, tear flash.Tear) ([]byte, error) {
 	rec, text, err := htmlreport.RecordCut(s, rep.Trace, pt.Op, tear)
 	if err != nil {
-		return fmt.Errorf("replay: --html: %w", err)
+		return nil, fmt.Errorf("replay: --html: %w", err)
 	}
 	if got := verdictText(rec.Run.Verdict); got != pt.Verdict {
-		return fmt.Errorf("replay: --html: the cut script ends %s, the replay %s", got, pt.Verdict)
+		return nil, fmt.Errorf("replay: --html: the cut script ends %s, the replay %s", got, pt.Verdict)
 	}
 	p := &htmlreport.Page{Title: fmt.Sprintf("ws63emu replay — %s, cut at op #%d (%s)", s.File, pt.Op, pt.Tear), Command: command,
 		Run: rec.Run, Flash: rec.Flash,
 		Notes: []string{"The replay as a plain script (ws63emu run gives the same run):\n" + text}}
-	return htmlreport.WriteFile(path, p)
+	return htmlreport.Render(p)
 }
 
 func verdictText(v string) string {
@@ -47,29 +59,29 @@ func verdictText(v string) string {
 	return v
 }
 
-// writeSweepHTML writes the sweep map of a sweep; with the script (not
-// after a merge), the timelines of some failing points too.
-func writeSweepHTML(path, command string, s *scenarios.Script, rep *scenarios.SweepReport) error {
+// sweepHTML is the sweep map of a sweep; with the script (not after a
+// merge), the timelines of some failing points too.
+func sweepHTML(command string, s *scenarios.Script, rep *scenarios.SweepReport) ([]byte, error) {
 	o := htmlreport.SweepOptions{Script: s}
 	if s != nil {
 		o.Timelines = sweepTimelines
 	}
 	v, err := htmlreport.SweepFrom(rep, o)
 	if err != nil {
-		return fmt.Errorf("sweep: --html: %w", err)
+		return nil, fmt.Errorf("sweep: --html: %w", err)
 	}
-	return htmlreport.WriteFile(path, &htmlreport.Page{Title: "ws63emu — " + v.Title, Command: command, Sweeps: []*htmlreport.SweepView{v}})
+	return htmlreport.Render(&htmlreport.Page{Title: "ws63emu — " + v.Title, Command: command, Sweeps: []*htmlreport.SweepView{v}})
 }
 
-// writeFlashHTML writes the flash map of a flash file.
-func writeFlashHTML(path, command, file string, f *flash.Device) error {
+// flashHTML is the flash map of a flash file.
+func flashHTML(command, file string, f *flash.Device) ([]byte, error) {
 	v := htmlreport.FlashFrom(f, nil)
-	return htmlreport.WriteFile(path, &htmlreport.Page{Title: "ws63emu — flash " + file, Command: command, Flash: v})
+	return htmlreport.Render(&htmlreport.Page{Title: "ws63emu — flash " + file, Command: command, Flash: v})
 }
 
-// writeCompareHTML draws the compare-schemes table as charts, with the
-// sweep map of each scheme.
-func writeCompareHTML(path, command string, appSize int, cols []*schemeResult) error {
+// compareHTML draws the compare-schemes table as charts, with the sweep
+// map of each scheme.
+func compareHTML(command string, appSize int, cols []*schemeResult) ([]byte, error) {
 	cv := &htmlreport.CompareView{}
 	for _, c := range cols {
 		cv.Schemes = append(cv.Schemes, c.name)
@@ -113,7 +125,7 @@ func writeCompareHTML(path, command string, appSize int, cols []*schemeResult) e
 		case c.sweep != nil:
 			v, err := htmlreport.SweepFrom(c.sweep, htmlreport.SweepOptions{})
 			if err != nil {
-				return fmt.Errorf("compare-schemes: --html: %w", err)
+				return nil, fmt.Errorf("compare-schemes: --html: %w", err)
 			}
 			v.Title = c.name + ": " + v.Title
 			p.Sweeps = append(p.Sweeps, v)
@@ -123,7 +135,7 @@ func writeCompareHTML(path, command string, appSize int, cols []*schemeResult) e
 		fmt.Sprintf("Largest app: %s: %s. %s: %s.", cols[0].name, cols[0].maxWhy, cols[1].name, cols[1].maxWhy),
 		fmt.Sprintf("Data received: %s: %s. %s: %s.", cols[0].name, cols[0].sentWhy, cols[1].name, cols[1].sentWhy),
 		"Times are simulated device time from the upgrade's first app call to the new app running.")
-	return htmlreport.WriteFile(path, p)
+	return htmlreport.Render(p)
 }
 
 // commandLine is the page's "made by" line.

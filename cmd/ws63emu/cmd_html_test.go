@@ -69,6 +69,15 @@ func TestRunHTML(t *testing.T) {
 	if _, err := os.Stat(filepath.Dir(missing)); !os.IsNotExist(err) {
 		t.Errorf("unwritable --html left %v", err)
 	}
+	// The page may not overwrite the script, nor another output.
+	before, _ := os.ReadFile(script)
+	err = run([]string{"run", script, "--html", script}, &stdout, &stderr)
+	if after, _ := os.ReadFile(script); exitCode(err) != exitBadInput || !bytes.Equal(before, after) {
+		t.Errorf("--html onto the script: exit %d (%v); script changed %v", exitCode(err), err, !bytes.Equal(before, after))
+	}
+	if err := run([]string{"run", script, "--html", out, "--json", out}, &stdout, &stderr); exitCode(err) != exitBadInput {
+		t.Errorf("--html and --json on one file: exit %d (%v)", exitCode(err), err)
+	}
 }
 
 func TestSweepReplayFlashHTML(t *testing.T) {

@@ -53,13 +53,17 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if tok.Tear2 != nil && *htmlOut != "" {
 		return fmt.Errorf("replay: --html draws single cuts; %s has two", fs.Arg(0))
 	}
+	files, err := htmlFiles("replay", stdout, *htmlOut)
+	if err != nil {
+		return err
+	}
 	if tok.Tear2 != nil {
 		rep, second, runErr = scenarios.ReplayDouble(s, tok.Op, tok.Tear, tok.Op2, *tok.Tear2, scenarios.Options{})
 	} else {
 		rep, pt, runErr = scenarios.Replay(s, tok.Op, tok.Tear, scenarios.Options{})
 	}
-	if rep == nil {
-		return runErr
+	if rep == nil || errors.Is(runErr, scenarios.ErrNotCutPoint) {
+		return runErr // a bad token: no trace of a run that is not the point
 	}
 	printReport(stdout, rep, !*quiet)
 	if tok.Tear2 != nil {
@@ -78,8 +82,12 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 		tok.File, pt.Op, pt.Kind, pt.Addr, pt.Len, pt.Phase, pt.Line, pt.Tear, pt.Verdict, pt.Boots)
 	fmt.Fprintf(stdout, "flash digest %s\nflash sha256 %s\n", pt.FlashDigest, rep.FlashSHA256)
 	if *htmlOut != "" {
-		if err := writeReplayHTML(*htmlOut, commandLine("replay", args), s, rep, pt, tok.Tear); err != nil {
+		b, err := replayHTML(commandLine("replay", args), s, rep, pt, tok.Tear)
+		if err != nil {
 			return err
+		}
+		if err := files.Write(*htmlOut, b, 0o644); err != nil {
+			return fmt.Errorf("replay: %w", err)
 		}
 	}
 	return replayExit(runErr)
