@@ -8,7 +8,6 @@ import (
 
 	"github.com/ws63emu/ws63emu/app"
 	"github.com/ws63emu/ws63emu/emulator"
-	"github.com/ws63emu/ws63emu/partition"
 	"github.com/ws63emu/ws63emu/upg"
 )
 
@@ -51,9 +50,6 @@ func (p *parser) abUpgrade(a *args) (Command, error) {
 		return nil, a.errf("the app is not built for AB (layout=%s): it has no upg_ab_* functions; to script the mismatch the guide warns about, build it so: device … app-scheme=ab", p.layout)
 	}
 	c.Image = a.pos[0]
-	if p.layout != partition.LayoutAB {
-		return nil, a.errf("needs device layout=ab (the device on line %d has the %s layout, whose partition after imageA is the fota storage, not region B)", p.device, p.layout)
-	}
 	im, ok := p.images[c.Image]
 	switch {
 	case !ok:

@@ -123,7 +123,7 @@ func TestScriptConflicts(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, src, want string }{
 		{"version_ext not a run of ones", "device layout=compress\nimage a kind=app version=1 version_ext=2\n", "version_ext=2"},
-		{"ab-upgrade on compress", "device layout=compress\nimage a kind=app version=1\nab-upgrade a\n", "needs device layout=ab"},
+		{"ab-upgrade on compress", "device layout=compress\nimage a kind=app version=1\nab-upgrade a\n", "the app is not built for AB"},
 		{"size above the image limit", "device layout=compress\nimage a kind=app version=1 size=4194304\n", "size=\"4194304\""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
