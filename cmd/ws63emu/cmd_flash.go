@@ -252,7 +252,7 @@ func runFlashInspect(args []string, stdout, stderr io.Writer) error {
 		return errors.New("flash inspect: want exactly one FLASH.bin")
 	}
 	path := fs.Arg(0)
-	files, err := htmlFiles("flash inspect", stdout, *htmlOut)
+	files, err := htmlFiles("flash inspect", stdout, *htmlOut, path)
 	if err != nil {
 		return err
 	}

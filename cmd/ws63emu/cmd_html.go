@@ -21,9 +21,13 @@ const htmlHelp = "write a self-contained HTML report (timeline, flag area, flash
 const sweepTimelines = 8
 
 // htmlFiles declares the --html output of a command that has no other
-// (internal/cliio) and checks it before the work starts.
-func htmlFiles(cmd string, stdout io.Writer, path string) (*cliio.Files, error) {
+// (internal/cliio), with the command's inputs (which it may not
+// overwrite), and checks it before the work starts.
+func htmlFiles(cmd string, stdout io.Writer, path string, inputs ...string) (*cliio.Files, error) {
 	files := cliio.New(stdout)
+	for _, in := range inputs {
+		files.Input("", in)
+	}
 	files.Output("--html", path)
 	if err := files.Check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", cmd, err)

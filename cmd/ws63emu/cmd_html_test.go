@@ -123,6 +123,11 @@ func TestSweepReplayFlashHTML(t *testing.T) {
 	if err := run([]string{"flash", "inspect", flashOut, "--html", fOut}, &stdout, &stderr); err != nil {
 		t.Fatal(err)
 	}
+	before, _ := os.ReadFile(flashOut)
+	err = run([]string{"flash", "inspect", flashOut, "--html", flashOut}, &stdout, &stderr)
+	if after, _ := os.ReadFile(flashOut); exitCode(err) != exitBadInput || !bytes.Equal(before, after) {
+		t.Errorf("--html onto the flash file: exit %d (%v); flash changed %v", exitCode(err), err, !bytes.Equal(before, after))
+	}
 	fp, _ := pageData(t, fOut)
 	if fp.Flash == nil || len(fp.Flash.Partitions) == 0 || fp.Flash.HasBefore || fp.Flash.FlagAddr < 0 {
 		t.Errorf("flash page: %+v", fp.Flash)

@@ -53,7 +53,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if tok.Tear2 != nil && *htmlOut != "" {
 		return fmt.Errorf("replay: --html draws single cuts; %s has two", fs.Arg(0))
 	}
-	files, err := htmlFiles("replay", stdout, *htmlOut)
+	files, err := htmlFiles("replay", stdout, *htmlOut, append([]string{tok.File}, s.InputFiles()...)...)
 	if err != nil {
 		return err
 	}
