@@ -81,6 +81,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	jobs := fs.Int("jobs", 0, "sweep workers (0: one per CPU); results do not depend on it")
 	noSweep := fs.Bool("no-sweep", false, "skip the power-cut sweeps (the other rows take seconds)")
 	script := fs.Bool("script", false, "print the two scenarios and exit")
+	htmlOut := fs.String("html", "", "also write the comparison as charts, with each scheme's sweep map, to this HTML file")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ws63emu compare-schemes [--app-size N] [--tears T] [--stride N] [--jobs N] [--no-sweep] [--script]")
 		fs.PrintDefaults()
@@ -108,12 +109,25 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, compareScript(true, appSize))
 		return nil
 	}
+	files, err := htmlFiles("compare-schemes", stdout, *htmlOut)
+	if err != nil {
+		return err
+	}
 	so := scenarios.SweepOptions{Tears: tears, Stride: *stride, Jobs: *jobs}
 	cols := []*schemeResult{
 		compareScheme(false, appSize, so, *noSweep),
 		compareScheme(true, appSize, so, *noSweep),
 	}
 	printCompare(stdout, appSize, so, *noSweep, cols)
+	if *htmlOut != "" {
+		b, err := compareHTML(commandLine("compare-schemes", args), appSize, cols)
+		if err != nil {
+			return err
+		}
+		if err := files.Write(*htmlOut, b, 0o644); err != nil {
+			return fmt.Errorf("compare-schemes: %w", err)
+		}
+	}
 	for _, c := range cols {
 		if c.fits == "" && (c.sweepErr != nil || c.total == 0) {
 			return failed("compare-schemes: %s: %v", c.name, c.sweepErr)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ws63emu/ws63emu/emulator"
+	"github.com/ws63emu/ws63emu/htmlreport"
 	"github.com/ws63emu/ws63emu/scenarios"
 )
 
@@ -42,6 +43,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", stderr)
 	script := fs.Bool("script", false, "print the demo's scenario script and exit")
 	full := fs.Bool("trace", false, "print every trace event instead of the narrated timeline")
+	htmlOut := fs.String("html", "", htmlHelp)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,7 +58,24 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep, err := scenarios.Run(s, scenarios.Options{})
+	var rep *scenarios.Report
+	if *htmlOut != "" {
+		files, ferr := htmlFiles("demo", stdout, *htmlOut)
+		if ferr != nil {
+			return ferr
+		}
+		rec := htmlreport.Record(s)
+		rep, err = rec.Report, rec.Err
+		b, werr := runHTML(commandLine("demo", args), rec)
+		if werr == nil {
+			werr = files.Write(*htmlOut, b, 0o644)
+		}
+		if werr != nil {
+			return fmt.Errorf("demo: %w", werr)
+		}
+	} else {
+		rep, err = scenarios.Run(s, scenarios.Options{})
+	}
 	if rep != nil {
 		if *full {
 			for _, e := range rep.Trace {

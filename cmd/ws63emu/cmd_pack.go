@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ws63emu/ws63emu/image"
-	"github.com/ws63emu/ws63emu/internal/atomicfile"
+	"github.com/ws63emu/ws63emu/internal/cliio"
 	"github.com/ws63emu/ws63emu/upg"
 )
 
@@ -44,7 +44,8 @@ func runPack(args []string, stdout, stderr io.Writer) error {
 	anyVerExt := fs.Bool("any-version-ext", false, "pack each section's version_ext as given, as the SDK packer does (by default one that is not 0, 1, 3, 7, … is refused)")
 	verExts := fs.StringArray("version-ext", nil, "SECTION=N: set [SECTION]'s version_ext (hex with 0x, else decimal); repeatable")
 	hwID := fs.String("hardware-id", "", "N: the info area's hardware_id instead of the config's HardwareID (hex with 0x, else decimal)")
-	out := fs.StringP("output", "o", "", "output file (required)")
+	force := fs.Bool("force", false, "write the package even when the device would not install it (too large, an image that does not fit or is not the kind its slot boots)")
+	out := fs.StringP("output", "o", "", "output file (required; - for standard output)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -53,6 +54,35 @@ func runPack(args []string, stdout, stderr io.Writer) error {
 	}
 	if *out == "" {
 		return errors.New("pack: -o FILE is required")
+	}
+	if *unsigned && *sign != "" {
+		return fmt.Errorf("pack: --unsigned and --sign %s conflict: an unsigned package is signed later by a signing server; give one", *sign)
+	}
+	pktList := strings.Split(*pkt, ",")
+	for i, a := range pktList {
+		for _, b := range pktList[:i] {
+			if a == b {
+				return fmt.Errorf("pack: --pkt %s: %q is listed twice", *pkt, a)
+			}
+		}
+	}
+	files := cliio.New(stdout)
+	for _, in := range [][2]string{{"--config", *cfgPath}, {"--app", *appF}, {"--flashboot", *bootF}, {"--nv", *nvF},
+		{"--hilink", *hilinkF}, {"--root-key", *rootF}, {"--sub-key", *subF}} {
+		files.Input(in[0], in[1])
+	}
+	for _, kv := range *images {
+		if _, path, ok := strings.Cut(kv, "="); ok {
+			files.Input("--image", path)
+		}
+	}
+	files.Output("-o", *out)
+	if err := files.Check(); err != nil {
+		return fmt.Errorf("pack: %w", err)
+	}
+	info := stdout
+	if files.ToStdout() {
+		info = stderr
 	}
 
 	cfg, err := packConfig(*cfgPath, *sign)
@@ -97,10 +127,37 @@ func runPack(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("pack: %w", err)
 	}
-	if err := atomicfile.Write(*out, pkg, 0o644); err != nil {
+	if err := packFit(pkg, *force, stderr); err != nil {
+		return err
+	}
+	if err := files.Write(*out, pkg, 0o644); err != nil {
 		return fmt.Errorf("pack: %w", err)
 	}
-	return packSummary(stdout, *out, pkg, cfg, *unsigned)
+	return packSummary(info, *out, pkg, cfg, *unsigned)
+}
+
+// packFit refuses, unless force, a package the device would not install
+// (deviceFit, as pkg verify checks it); with force it warns.
+func packFit(pkg []byte, force bool, stderr io.Writer) error {
+	p, err := upg.ReadPackage(bytes.NewReader(pkg), int64(len(pkg)))
+	if err != nil {
+		return fmt.Errorf("pack: reading back the package: %w", err)
+	}
+	probs := deviceFit(bytes.NewReader(pkg), int64(len(pkg)), p)
+	if len(probs) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(probs))
+	for i, pr := range probs {
+		msgs[i] = pr.String()
+	}
+	if !force {
+		return fmt.Errorf("pack: the device would not install this package: %s (--force writes it anyway)", strings.Join(msgs, "; "))
+	}
+	for _, m := range msgs {
+		fmt.Fprintf(stderr, "pack: warning: --force: %s\n", m)
+	}
+	return nil
 }
 
 // packImageList reads the --image SECTION=FILE list into opts.Images.
@@ -116,7 +173,7 @@ func packImageList(fs *pflag.FlagSet, list []string, opts *upg.PackOptions) erro
 		if !ok || sec == "" || path == "" {
 			return fmt.Errorf("pack: --image %q: want SECTION=FILE", kv)
 		}
-		b, err := readPackInput(path)
+		b, err := readPackInput("--image", path)
 		if err != nil {
 			return err
 		}
@@ -125,10 +182,10 @@ func packImageList(fs *pflag.FlagSet, list []string, opts *upg.PackOptions) erro
 	return nil
 }
 
-func readPackInput(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
+func readPackInput(flag, path string) ([]byte, error) {
+	b, err := cliio.ReadFile(path, cliio.ImageLimit, "an image")
 	if err != nil {
-		return nil, fmt.Errorf("pack: %w", err)
+		return nil, fmt.Errorf("pack: %s: %w", flag, err)
 	}
 	if len(b) == 0 {
 		return nil, fmt.Errorf("pack: %s: empty file", path)
@@ -196,7 +253,7 @@ func packPktInputs(pkt string, opts *upg.PackOptions, stderr io.Writer, paths [4
 		case !packed && in.path != "":
 			fmt.Fprintf(stderr, "pack: ignoring %s: %s is not in --pkt %s\n", in.flag, in.section, pkt)
 		case packed:
-			b, err := readPackInput(in.path)
+			b, err := readPackInput(in.flag, in.path)
 			if err != nil {
 				return err
 			}

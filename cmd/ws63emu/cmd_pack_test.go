@@ -269,7 +269,7 @@ func TestPackBeyondTheWrapper(t *testing.T) {
 	in := newPkgInputs(t)
 	out := filepath.Join(in.dir, "out.fwpkg")
 	cfgPath := filepath.Join(in.dir, "extra.cfg")
-	cfgText := strings.Replace(ecdsaCfg, "KeyAlg=0x2A13C812", "KeyAlg=0x2A13C867", 1) + `
+	cfgText := strings.NewReplacer("KeyAlg=0x2A13C812", "KeyAlg=0x2A13C867", "SignSuite=1", "SignSuite=4").Replace(ecdsaCfg) + `
 [res_index]
 HeaderMagic=0x464F5451
 ImageId=0xCB9E0826

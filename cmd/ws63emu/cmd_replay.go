@@ -23,8 +23,9 @@ func init() {
 func runReplay(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("replay", stderr)
 	quiet := fs.Bool("quiet", false, "do not print the trace")
+	htmlOut := fs.String("html", "", "write the point's run as a self-contained HTML report to this file")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ws63emu replay TOKEN [--quiet]\n\nTOKEN is FILE@op=N,tear=T,script=HASH as ws63emu sweep prints it.")
+		fmt.Fprintln(stderr, "usage: ws63emu replay TOKEN [--quiet] [--html FILE]\n\nTOKEN is FILE@op=N,tear=T,script=HASH as ws63emu sweep prints it.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -49,13 +50,20 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	var pt scenarios.PointResult
 	var second scenarios.DoubleResult
 	var runErr error
+	if tok.Tear2 != nil && *htmlOut != "" {
+		return fmt.Errorf("replay: --html draws single cuts; %s has two", fs.Arg(0))
+	}
+	files, err := htmlFiles("replay", stdout, *htmlOut, append([]string{tok.File}, s.InputFiles()...)...)
+	if err != nil {
+		return err
+	}
 	if tok.Tear2 != nil {
 		rep, second, runErr = scenarios.ReplayDouble(s, tok.Op, tok.Tear, tok.Op2, *tok.Tear2, scenarios.Options{})
 	} else {
 		rep, pt, runErr = scenarios.Replay(s, tok.Op, tok.Tear, scenarios.Options{})
 	}
-	if rep == nil {
-		return runErr
+	if rep == nil || errors.Is(runErr, scenarios.ErrNotCutPoint) {
+		return runErr // a bad token: no trace of a run that is not the point
 	}
 	printReport(stdout, rep, !*quiet)
 	if tok.Tear2 != nil {
@@ -73,6 +81,15 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "replay %s: cut at flash op #%d %s 0x%06x+%d (%s), line %d, tear %s: verdict %s after %d boots\n",
 		tok.File, pt.Op, pt.Kind, pt.Addr, pt.Len, pt.Phase, pt.Line, pt.Tear, pt.Verdict, pt.Boots)
 	fmt.Fprintf(stdout, "flash digest %s\nflash sha256 %s\n", pt.FlashDigest, rep.FlashSHA256)
+	if *htmlOut != "" {
+		b, err := replayHTML(commandLine("replay", args), s, rep, pt, tok.Tear)
+		if err != nil {
+			return err
+		}
+		if err := files.Write(*htmlOut, b, 0o644); err != nil {
+			return fmt.Errorf("replay: %w", err)
+		}
+	}
 	return replayExit(runErr)
 }
 

@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/ws63emu/ws63emu/internal/atomicfile"
+	"github.com/ws63emu/ws63emu/htmlreport"
+	"github.com/ws63emu/ws63emu/internal/cliio"
 	"github.com/ws63emu/ws63emu/scenarios"
 )
 
@@ -24,8 +25,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	trace := fs.Bool("trace", false, "print the event trace (boots, phases, flag writes, progress)")
 	jsonOut := fs.String("json", "", "write the report as JSON to this file")
 	flashOut := fs.String("flash-out", "", "save the final 4 MiB flash to this file")
+	htmlOut := fs.String("html", "", htmlHelp)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ws63emu run FILE.scn [--trace] [--json FILE] [--flash-out FILE]")
+		fmt.Fprintln(stderr, "usage: ws63emu run FILE.scn [--trace] [--json FILE] [--html FILE] [--flash-out FILE]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -33,34 +35,54 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return fmt.Errorf("run: want one scenario file, got %d arguments", fs.NArg())
+		return fmt.Errorf("run: want one scenario file (- for standard input), got %d arguments", fs.NArg())
 	}
 	s, err := scenarios.ParseFile(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	r := scenarios.NewRunner(s, scenarios.Options{})
+	files := scriptFiles(stdout, s)
+	files.Output("--json", *jsonOut)
+	files.Output("--html", *htmlOut)
+	files.Output("--flash-out", *flashOut)
+	if err := files.Check(); err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	if files.ToStdout() {
+		stdout = stderr // the report must not mix with the data
+	}
+	var o scenarios.Options
+	rec := htmlreport.NewRecorder()
+	if *htmlOut != "" {
+		o.Observe = rec.Observe
+	}
+	r := scenarios.NewRunner(s, o)
 	rep, runErr := r.Run()
 
 	printReport(stdout, rep, *trace)
 
+	if *flashOut != "" && r.Device() == nil {
+		return fmt.Errorf("run: --flash-out: %s made no device", rep.File)
+	}
 	if *jsonOut != "" {
 		b, err := json.MarshalIndent(rep, "", "  ")
 		if err != nil {
 			return err
 		}
-		if err := atomicfile.Write(*jsonOut, append(b, '\n'), 0o644); err != nil {
+		files.Stage(*jsonOut, append(b, '\n'), 0o644)
+	}
+	if *htmlOut != "" {
+		b, err := runHTML(commandLine("run", args), rec.Finish(s, rep, runErr, r.Device()))
+		if err != nil {
 			return err
 		}
+		files.Stage(*htmlOut, b, 0o644)
 	}
 	if *flashOut != "" {
-		d := r.Device()
-		if d == nil {
-			return fmt.Errorf("run: --flash-out: %s made no device", rep.File)
-		}
-		if err := d.Flash.Save(*flashOut); err != nil {
-			return err
-		}
+		files.Stage(*flashOut, r.Device().Flash.Bytes(), 0o644)
+	}
+	if err := files.Commit(); err != nil {
+		return fmt.Errorf("run: %w", err)
 	}
 
 	var ee *scenarios.ExpectError
@@ -68,6 +90,17 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return failed("%s:%d: expected %s, saw %s", ee.File, ee.Line, ee.Expected, ee.Seen)
 	}
 	return runErr
+}
+
+// scriptFiles declares a parsed script and the files it reads as the
+// inputs of a command.
+func scriptFiles(stdout io.Writer, s *scenarios.Script) *cliio.Files {
+	files := cliio.New(stdout)
+	files.Input("", s.File)
+	for _, p := range s.InputFiles() {
+		files.Input("", p)
+	}
+	return files
 }
 
 // printReport prints a scenario report as run and replay show it: the
