@@ -83,6 +83,11 @@ func (g guarded) Program(addr uint32, data []byte) error {
 	return err
 }
 
+// Peek and OpCount let an engine mirror the flash (sdkengine): raw reads
+// that are not device reads, and the operation counter.
+func (g guarded) Peek(addr uint32, p []byte) { g.d.Flash.Peek(addr, p) }
+func (g guarded) OpCount() uint64            { return g.d.Flash.OpCount() }
+
 func (g guarded) EraseRange(addr, n uint32) error {
 	err := g.d.Flash.EraseRange(addr, n)
 	g.check()

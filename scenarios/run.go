@@ -43,6 +43,10 @@ type Options struct {
 	FlashLog bool
 	// memo is set by Sweep only (upg.Options.Memo); plain runs have none.
 	memo *upg.Memo
+	// Engine, when set ("go" or "sdk"), overrides every script's device
+	// engine=; SDK is the engine engine=sdk runs (engine.go).
+	Engine string
+	SDK    upg.Engine
 }
 
 // Report is what a run did: the expectations checked, the device's final
@@ -247,6 +251,13 @@ func (r *Runner) readInput(p string) ([]byte, error) {
 }
 
 func (r *Runner) exec(c Command) error {
+	if err := r.exec1(c); err != nil {
+		return err
+	}
+	return r.engineFailure(c) // engine.go
+}
+
+func (r *Runner) exec1(c Command) error {
 	switch c := c.(type) {
 	case *DeviceCmd:
 		return r.device(c)
@@ -340,6 +351,9 @@ func (r *Runner) device(c *DeviceCmd) error {
 		Logger:     r.o.Logger,
 	}
 	if err := r.deviceModels(c, &cfg); err != nil { // recovery.go
+		return r.fail(c, "device", err)
+	}
+	if err := r.deviceEngine(c, &cfg); err != nil { // engine.go
 		return r.fail(c, "device", err)
 	}
 	var err error

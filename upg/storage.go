@@ -72,6 +72,10 @@ type Options struct {
 	// both valid regions (an inverted check) and fails when the library is
 	// already initialised; off, ABStart does what the guide describes.
 	ABStartSDKBug bool
+	// Engine, when set, runs the programs' uapi_upg_* calls (API) in
+	// another implementation, the SDK engine (package sdkengine), instead
+	// of this Go model. Nil is the Go model.
+	Engine Engine
 }
 
 // DefaultImagePartitions is g_img_partition_map of the WS63 SDK plus the NV

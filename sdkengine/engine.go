@@ -1,0 +1,36 @@
+package sdkengine
+
+import (
+	"fmt"
+
+	"github.com/ws63emu/ws63emu/upg"
+)
+
+// Engine is upg.Engine over a Build: each Open starts the build's
+// executable for that program as a child process (one per boot).
+type Engine struct {
+	b *Build
+}
+
+// New returns the engine that runs b.
+func New(b *Build) *Engine { return &Engine{b: b} }
+
+// Build is the build the engine runs.
+func (e *Engine) Build() *Build { return e.b }
+
+// Open implements upg.Engine.
+func (e *Engine) Open(prog string, f upg.Flash, o upg.Options, print func(string)) (upg.API, error) {
+	if prog != "app" && prog != "flashboot" {
+		return nil, fmt.Errorf("sdkengine: unknown program %q", prog)
+	}
+	if o.AB {
+		return nil, fmt.Errorf("sdkengine: AB builds are not implemented by the SDK engine")
+	}
+	s, err := newSession(e.b.Path(prog), prog, f, print, o.Hooks.Phase)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+var _ upg.Engine = (*Engine)(nil)

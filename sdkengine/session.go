@@ -1,0 +1,415 @@
+package sdkengine
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+
+	"github.com/ws63emu/ws63emu/flash"
+	"github.com/ws63emu/ws63emu/image"
+	"github.com/ws63emu/ws63emu/upg"
+)
+
+// Message kinds; they must agree with csrc/shim.c.
+const (
+	kResult  = 1
+	kProgram = 2
+	kErase   = 3
+	kECDSA   = 4
+	kPrint   = 5
+	kReboot  = 6
+	kFatal   = 7
+
+	fInit         = 1
+	fStorageSize  = 2
+	fPrepare      = 3
+	fWrite        = 4
+	fRequest      = 5
+	fStart        = 6
+	fResetFlag    = 7
+	fVerifyStored = 8
+	fResult       = 9
+	fExit         = 10
+	fAck          = 100
+)
+
+// sfcTimeout is ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY, what the SFC driver
+// reports when the chip does not come back: the shim's answer to a chip
+// command the flash model refused (a driver fault).
+const sfcTimeout = 0x80001344
+
+// mirror is what the engine needs of the flash beyond upg.Flash: raw
+// reads that are not device reads, to keep the child's mapping equal to
+// the model, and the operation counter, to know when it must resync.
+type mirror interface {
+	Peek(addr uint32, p []byte)
+	OpCount() uint64
+}
+
+// blockEraser is a flash that erases a 4, 32 or 64 KiB block as one
+// operation (flash.Device.EraseBlock, when it lands).
+type blockEraser interface {
+	EraseBlock(addr, size uint32) error
+}
+
+// eraseBlock applies one chip block erase.
+func eraseBlock(f upg.Flash, addr, size uint32) error {
+	if b, ok := f.(blockEraser); ok {
+		return b.EraseBlock(addr, size)
+	}
+	// until flash.Device.EraseBlock lands: a 32 or 64 KiB block erase is
+	// applied as per-4K sector erases (several operations, not one).
+	return f.EraseRange(addr, size)
+}
+
+// session is one program's instance of the vendor library: a child
+// process for one boot.
+type session struct {
+	prog  string
+	f     upg.Flash
+	m     mirror
+	print func(string)
+	phase func(string)
+
+	cmd    *exec.Cmd
+	w      *bufio.Writer
+	r      *bufio.Reader
+	stderr *bytes.Buffer
+	mem    []byte // the shared mapping of the flash
+	synced uint64 // the flash's op count when mem was last made equal to it
+
+	status    upg.Status
+	lastPhase string
+	line      []byte
+	hdr       [16]byte
+	buf       []byte
+	done      bool // the process ended (closed, rebooted or killed)
+}
+
+func newSession(path, prog string, f upg.Flash, print func(string), phase func(string)) (*session, error) {
+	m, ok := f.(mirror)
+	if !ok {
+		return nil, errors.New("sdkengine: the flash cannot be mirrored (no Peek/OpCount)")
+	}
+	file, mem, err := sharedFlash()
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close() // the mapping and the child's fd keep it alive
+	s := &session{prog: prog, f: f, m: m, print: print, phase: phase, mem: mem, stderr: new(bytes.Buffer)}
+	s.resync()
+	cmd := exec.Command(path)
+	cmd.ExtraFiles = []*os.File{file} // fd 3
+	cmd.Stderr = s.stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		s.unmap()
+		return nil, fmt.Errorf("sdkengine: %w", err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		s.unmap()
+		return nil, fmt.Errorf("sdkengine: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		s.unmap()
+		return nil, fmt.Errorf("sdkengine: start %s: %w", path, err)
+	}
+	s.cmd, s.w, s.r = cmd, bufio.NewWriterSize(in, 1<<16), bufio.NewReaderSize(out, 1<<16)
+	return s, nil
+}
+
+// sharedFlash makes an unlinked 4 MiB file, in /dev/shm when there is
+// one, and maps it read-write.
+func sharedFlash() (*os.File, []byte, error) {
+	dir := "/dev/shm"
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		dir = os.TempDir()
+	}
+	file, err := os.CreateTemp(dir, "ws63emu-flash-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("sdkengine: shared flash: %w", err)
+	}
+	os.Remove(file.Name())
+	if err := file.Truncate(flash.Size); err != nil {
+		file.Close()
+		return nil, nil, fmt.Errorf("sdkengine: shared flash: %w", err)
+	}
+	mem, err := syscall.Mmap(int(file.Fd()), 0, flash.Size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		file.Close()
+		return nil, nil, fmt.Errorf("sdkengine: shared flash: mmap: %w", err)
+	}
+	return file, mem, nil
+}
+
+func (s *session) unmap() {
+	if s.mem != nil {
+		_ = syscall.Munmap(s.mem)
+		s.mem = nil
+	}
+}
+
+// resync makes the mapping equal to the flash model.
+func (s *session) resync() {
+	s.m.Peek(0, s.mem)
+	s.synced = s.m.OpCount()
+}
+
+// Close ends the child process.
+func (s *session) Close() error {
+	if s.cmd != nil && !s.done {
+		s.done = true
+		_ = s.cmd.Process.Kill()
+		_ = s.cmd.Wait()
+	}
+	s.unmap()
+	return nil
+}
+
+// fail stops the engine: the process is killed and the program stopped
+// with an upg.EngineError.
+func (s *session) fail(format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	if t := strings.TrimSpace(s.stderr.String()); t != "" {
+		msg += " (stderr: " + lastLine(t) + ")"
+	}
+	s.Close()
+	panic(&upg.EngineError{Err: fmt.Errorf("%s %s: %s", s.prog, "sdk", msg)})
+}
+
+func lastLine(s string) string {
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+func (s *session) send(kind, a, b uint32, payload []byte) {
+	binary.LittleEndian.PutUint32(s.hdr[0:], kind)
+	binary.LittleEndian.PutUint32(s.hdr[4:], a)
+	binary.LittleEndian.PutUint32(s.hdr[8:], b)
+	binary.LittleEndian.PutUint32(s.hdr[12:], uint32(len(payload)))
+	s.w.Write(s.hdr[:])
+	s.w.Write(payload)
+	if err := s.w.Flush(); err != nil {
+		s.fail("send: %v", err)
+	}
+}
+
+// recv reads one child message; its payload is valid until the next recv.
+func (s *session) recv() (kind, a, b uint32, payload []byte) {
+	if _, err := io.ReadFull(s.r, s.hdr[:]); err != nil {
+		s.died(err)
+	}
+	kind = binary.LittleEndian.Uint32(s.hdr[0:])
+	a = binary.LittleEndian.Uint32(s.hdr[4:])
+	b = binary.LittleEndian.Uint32(s.hdr[8:])
+	n := binary.LittleEndian.Uint32(s.hdr[12:])
+	if n > 1<<16 {
+		s.fail("protocol: message of %d bytes", n)
+	}
+	if cap(s.buf) < int(n) {
+		s.buf = make([]byte, n, 1<<16)
+	}
+	payload = s.buf[:n]
+	if _, err := io.ReadFull(s.r, payload); err != nil {
+		s.died(err)
+	}
+	return
+}
+
+func (s *session) died(err error) {
+	s.done = true
+	werr := s.cmd.Wait()
+	s.unmap()
+	msg := fmt.Sprintf("%s sdk: the child process ended (%v; %v)", s.prog, err, werr)
+	if t := strings.TrimSpace(s.stderr.String()); t != "" {
+		msg += ": " + lastLine(t)
+	}
+	panic(&upg.EngineError{Err: errors.New(msg)})
+}
+
+// call runs one library call in the child, serving its flash, crypto and
+// console requests until it returns.
+func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32) {
+	if s.done {
+		s.fail("call after the process ended")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			// A power cut (or an engine failure) stops the program inside a
+			// flash call: the child dies with it.
+			s.Close()
+			panic(r)
+		}
+	}()
+	if s.m.OpCount() != s.synced {
+		s.resync() // the Go side changed the flash since the last call
+	}
+	s.send(fn, a, 0, payload)
+	for {
+		kind, ma, mb, p := s.recv()
+		switch kind {
+		case kResult:
+			if len(p) >= 4 {
+				extra2 = binary.LittleEndian.Uint32(p)
+			}
+			s.flushLine()
+			return ma, mb, extra2
+		case kProgram:
+			s.ack(s.chip(s.f.Program(ma, p), ma, uint32(len(p))))
+		case kErase:
+			s.ack(s.chip(eraseBlock(s.f, ma, mb), ma, mb))
+		case kECDSA:
+			s.ack(ecdsa(p))
+		case kPrint:
+			s.console(p)
+		case kReboot:
+			s.flushLine()
+			s.done = true
+			_ = s.cmd.Wait()
+			s.unmap()
+			return uint32(upg.ErrcodeSucc), 0, 0
+		case kFatal:
+			s.fail("%s", p)
+		default:
+			s.fail("protocol: message kind %d", kind)
+		}
+	}
+}
+
+// chip finishes one chip command: the mapping follows the model over the
+// range it touched, and the command's error becomes the driver's code.
+func (s *session) chip(err error, addr, n uint32) uint32 {
+	if uint64(addr)+uint64(n) <= flash.Size {
+		s.m.Peek(addr, s.mem[addr:addr+n])
+	}
+	s.synced = s.m.OpCount()
+	if err != nil {
+		return sfcTimeout
+	}
+	return 0
+}
+
+func (s *session) ack(code uint32) { s.send(fAck, code, 0, nil) }
+
+// ecdsa verifies x‖y‖hash‖r‖s; 0 is valid, ERRCODE_FAIL not.
+func ecdsa(p []byte) uint32 {
+	if len(p) != 160 {
+		return uint32(upg.ErrcodeFail)
+	}
+	var pub [image.PublicKeyLen]byte
+	var digest [32]byte
+	var sig [image.SignatureLen]byte
+	copy(pub[:], p[:64])
+	copy(digest[:], p[64:96])
+	copy(sig[:], p[96:160])
+	if image.VerifyDigest(pub, digest, sig) {
+		return 0
+	}
+	return uint32(upg.ErrcodeFail)
+}
+
+// console collects the child's UART output into lines.
+func (s *session) console(p []byte) {
+	for _, c := range p {
+		if c == '\n' || c == '\r' {
+			s.flushLine()
+			continue
+		}
+		s.line = append(s.line, c)
+	}
+}
+
+func (s *session) flushLine() {
+	if len(s.line) > 0 && s.print != nil {
+		s.print(string(s.line))
+	}
+	s.line = s.line[:0]
+}
+
+func errOf(code uint32) error {
+	if code == uint32(upg.ErrcodeSucc) {
+		return nil
+	}
+	return upg.Errcode(code)
+}
+
+// setPhase labels the flash operations of the calls that follow, once
+// per change (as the Go model announces "store" once per package).
+func (s *session) setPhase(name string) {
+	if s.phase != nil && name != s.lastPhase {
+		s.lastPhase = name
+		s.phase(name)
+	}
+}
+
+// The API (upg.API).
+
+func (s *session) Init() error {
+	code, st, _ := s.call(fInit, 0, nil)
+	s.status = upg.Status(st)
+	return errOf(code)
+}
+
+func (s *session) Status() upg.Status { return s.status }
+
+func (s *session) StorageSize() uint32 {
+	_, n, _ := s.call(fStorageSize, 0, nil)
+	return n
+}
+
+func (s *session) Prepare(n uint32) error {
+	s.setPhase("prepare")
+	code, _, _ := s.call(fPrepare, n, nil)
+	return errOf(code)
+}
+
+func (s *session) WritePackageSync(off uint32, buf []byte) error {
+	if len(buf) > upg.MaxWriteLen {
+		return upg.ErrcodeInvalidParam
+	}
+	s.setPhase("store")
+	code, _, _ := s.call(fWrite, off, buf)
+	return errOf(code)
+}
+
+func (s *session) RequestUpgrade() error {
+	s.setPhase("request-upgrade")
+	code, _, _ := s.call(fRequest, 0, nil)
+	return errOf(code)
+}
+
+func (s *session) Start() error {
+	s.setPhase("upgrade")
+	code, _, _ := s.call(fStart, 0, nil)
+	return errOf(code)
+}
+
+func (s *session) VerifyStoredPackage() error {
+	s.setPhase("verify")
+	code, _, _ := s.call(fVerifyStored, 0, nil)
+	return errOf(code)
+}
+
+func (s *session) ResetUpgradeFlag() error {
+	s.setPhase("reset-upgrade-flag")
+	code, _, _ := s.call(fResetFlag, 0, nil)
+	return errOf(code)
+}
+
+// Result is uapi_upg_get_result.
+func (s *session) Result() (upg.Result, uint32, error) {
+	code, r, idx := s.call(fResult, 0, nil)
+	return upg.Result(r), idx, errOf(code)
+}
+
+var _ upg.API = (*session)(nil)

@@ -1,0 +1,68 @@
+package upg
+
+// API is the seam between the programs (package app, package flashboot)
+// and the update library: the uapi_upg_* calls they make. Two engines
+// implement it: the Go model (*Upg) and the SDK engine (package
+// sdkengine: the vendor's own C library, compiled from an SDK checkout and
+// run in a child process over the same flash). The programs' decisions
+// (boot flow, try-fix-app, the NV task, reset counters) stay in Go and call
+// whichever engine Options.Engine selects.
+//
+//	API method            SDK
+//	Init                  ws63_upg_init → uapi_upg_init
+//	Status                upg_get_status's value, kept by uapi_upg_init
+//	StorageSize           uapi_upg_get_storage_size
+//	Prepare               uapi_upg_prepare
+//	WritePackageSync      uapi_upg_write_package_sync
+//	RequestUpgrade        uapi_upg_request_upgrade(false)
+//	Start                 uapi_upg_start
+//	VerifyStoredPackage   upg_get_package_header + uapi_upg_verify_file
+//	ResetUpgradeFlag      uapi_upg_reset_upgrade_flag
+type API interface {
+	Init() error
+	Status() Status
+	StorageSize() uint32
+	Prepare(packageLen uint32) error
+	WritePackageSync(off uint32, buf []byte) error
+	RequestUpgrade() error
+	Start() error
+	VerifyStoredPackage() error
+	ResetUpgradeFlag() error
+}
+
+// Engine opens one program's instance of another implementation of API
+// for one boot of that program (RAM state is per boot, as on the device).
+// prog is "app" or "flashboot"; f is the flash as the program sees it (a
+// power cut stops the program inside a Flash call); o are the program's
+// options (the engine reports phases through o.Hooks); print is its UART.
+// The returned API may also be an io.Closer, which the program calls when
+// it is done with it.
+type Engine interface {
+	Open(prog string, f Flash, o Options, print func(string)) (API, error)
+}
+
+// EngineError is the panic value an engine raises when it cannot go on
+// (its child process died, its protocol broke, the vendor code reached a
+// component the engine does not model). The emulator turns it into a
+// device failure the runner reports; it is never a verdict.
+type EngineError struct{ Err error }
+
+func (e *EngineError) Error() string { return "sdk engine: " + e.Err.Error() }
+func (e *EngineError) Unwrap() error { return e.Err }
+
+// VerifyStoredPackage is VerifyStored for the API seam.
+func (u *Upg) VerifyStoredPackage() error {
+	_, err := u.VerifyStored()
+	return err
+}
+
+// Attach marks u initialised without reading or writing the flag area:
+// another engine ran uapi_upg_init, and u only serves the Go-side reads
+// the programs still make (the flag, the NV task's package reads).
+func (u *Upg) Attach() {
+	u.inited = true
+	u.result = ResultMax
+	u.status = StatusNone
+}
+
+var _ API = (*Upg)(nil)
