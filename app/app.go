@@ -52,6 +52,7 @@ func Start(b Board) (*App, error) {
 		a.api = api
 		a.upg.Attach() // the Go model serves the NV task's reads only
 	}
+	a.api = upg.Observe(a.api, o.Hooks.API)
 	if err := a.api.Init(); err != nil {
 		return a, err
 	}

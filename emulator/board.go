@@ -52,6 +52,7 @@ func (d *Device) upgOptions(p Program) upg.Options {
 			d.Flash.SetPhase("flag " + field)
 		},
 		CPU: d.cpuWork,
+		API: d.cfg.Upg.Hooks.API, // an observer's (scenarios' engine diff)
 	}
 	return o
 }

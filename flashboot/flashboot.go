@@ -101,6 +101,7 @@ func Run(b Board) Result {
 	} else {
 		u.RegisterProgressCallback(func(p uint32) { b.Print(fmt.Sprintf("[UPG] upg percent : %d %%", p)) })
 	}
+	api = upg.Observe(api, o.Hooks.API)
 	_ = api.Init()
 	if u.ABBuild() {
 		return runAB(b, u) // ws63_upg_check: "In AB builds return here"

@@ -41,6 +41,7 @@ func (r *Runner) engine(c *DeviceCmd) string {
 }
 
 func (r *Runner) deviceEngine(c *DeviceCmd, cfg *emulator.Config) error {
+	cfg.Upg.Hooks.API = r.o.apiHook
 	if r.engine(c) != EngineSDK {
 		return nil
 	}
@@ -69,3 +70,7 @@ func (r *Runner) closeDevice() {
 		r.dev.Close()
 	}
 }
+
+// Close ends the SDK engine process of the runner's device, if any; the
+// device is not usable for app calls after it.
+func (r *Runner) Close() { r.closeDevice() }

@@ -47,6 +47,8 @@ type Options struct {
 	// engine=; SDK is the engine engine=sdk runs (engine.go).
 	Engine string
 	SDK    upg.Engine
+	// apiHook observes the programs' API calls (diff.go).
+	apiHook func(call string, err error)
 }
 
 // Report is what a run did: the expectations checked, the device's final

@@ -66,3 +66,71 @@ func (u *Upg) Attach() {
 }
 
 var _ API = (*Upg)(nil)
+
+// Observe returns a with every call reported to fn (call name and
+// result) after it returns; with fn nil it returns a itself. The result
+// keeps a's io.Closer.
+func Observe(a API, fn func(call string, err error)) API {
+	if fn == nil {
+		return a
+	}
+	return observed{a, fn}
+}
+
+type observed struct {
+	a  API
+	fn func(string, error)
+}
+
+func (o observed) Init() error {
+	err := o.a.Init()
+	o.fn("init", err)
+	return err
+}
+
+func (o observed) Status() Status { return o.a.Status() }
+
+func (o observed) StorageSize() uint32 { return o.a.StorageSize() }
+
+func (o observed) Prepare(n uint32) error {
+	err := o.a.Prepare(n)
+	o.fn("prepare", err)
+	return err
+}
+
+func (o observed) WritePackageSync(off uint32, buf []byte) error {
+	err := o.a.WritePackageSync(off, buf)
+	o.fn("write_package_sync", err)
+	return err
+}
+
+func (o observed) RequestUpgrade() error {
+	err := o.a.RequestUpgrade()
+	o.fn("request_upgrade", err)
+	return err
+}
+
+func (o observed) Start() error {
+	err := o.a.Start()
+	o.fn("start", err)
+	return err
+}
+
+func (o observed) VerifyStoredPackage() error {
+	err := o.a.VerifyStoredPackage()
+	o.fn("verify_file", err)
+	return err
+}
+
+func (o observed) ResetUpgradeFlag() error {
+	err := o.a.ResetUpgradeFlag()
+	o.fn("reset_upgrade_flag", err)
+	return err
+}
+
+func (o observed) Close() error {
+	if c, ok := o.a.(interface{ Close() error }); ok {
+		return c.Close()
+	}
+	return nil
+}

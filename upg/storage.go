@@ -37,6 +37,9 @@ type Hooks struct {
 	CPU       func(work CPUWork, n int)
 	// Kick is the watchdog kick the SDK does after each image and chunk.
 	Kick func()
+	// API, when set, sees every call the programs make through the API
+	// seam and what it returned (api.go, Observe).
+	API func(call string, err error)
 }
 
 // Options configure the library as the SDK's build options would.

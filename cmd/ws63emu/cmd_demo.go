@@ -42,6 +42,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", stderr)
 	script := fs.Bool("script", false, "print the demo's scenario script and exit")
 	full := fs.Bool("trace", false, "print every trace event instead of the narrated timeline")
+	ef := addEngineFlags(fs) // cmd_sdk.go
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,7 +57,11 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep, err := scenarios.Run(s, scenarios.Options{})
+	var o scenarios.Options
+	if err := ef.apply(&o); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	rep, err := scenarios.Run(s, o)
 	if rep != nil {
 		if *full {
 			for _, e := range rep.Trace {

@@ -23,6 +23,7 @@ func init() {
 func runReplay(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("replay", stderr)
 	quiet := fs.Bool("quiet", false, "do not print the trace")
+	ef := addEngineFlags(fs) // cmd_sdk.go
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ws63emu replay TOKEN [--quiet]\n\nTOKEN is FILE@op=N,tear=T,script=HASH as ws63emu sweep prints it.")
 		fs.PrintDefaults()
@@ -45,14 +46,18 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if sum := scenarios.ScriptSum(s); tok.Sum != "" && !strings.HasPrefix(sum, tok.Sum) {
 		return fmt.Errorf("replay: %s has changed since the sweep (script %.12s, token %s): re-run the sweep", tok.File, sum, tok.Sum)
 	}
+	var o scenarios.Options
+	if err := ef.apply(&o); err != nil {
+		return fmt.Errorf("replay: %w", err)
+	}
 	var rep *scenarios.Report
 	var pt scenarios.PointResult
 	var second scenarios.DoubleResult
 	var runErr error
 	if tok.Tear2 != nil {
-		rep, second, runErr = scenarios.ReplayDouble(s, tok.Op, tok.Tear, tok.Op2, *tok.Tear2, scenarios.Options{})
+		rep, second, runErr = scenarios.ReplayDouble(s, tok.Op, tok.Tear, tok.Op2, *tok.Tear2, o)
 	} else {
-		rep, pt, runErr = scenarios.Replay(s, tok.Op, tok.Tear, scenarios.Options{})
+		rep, pt, runErr = scenarios.Replay(s, tok.Op, tok.Tear, o)
 	}
 	if rep == nil {
 		return runErr

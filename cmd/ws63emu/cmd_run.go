@@ -24,6 +24,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	trace := fs.Bool("trace", false, "print the event trace (boots, phases, flag writes, progress)")
 	jsonOut := fs.String("json", "", "write the report as JSON to this file")
 	flashOut := fs.String("flash-out", "", "save the final 4 MiB flash to this file")
+	ef := addEngineFlags(fs) // cmd_sdk.go
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ws63emu run FILE.scn [--trace] [--json FILE] [--flash-out FILE]")
 		fs.PrintDefaults()
@@ -39,7 +40,12 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r := scenarios.NewRunner(s, scenarios.Options{})
+	var o scenarios.Options
+	if err := ef.apply(&o); err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	r := scenarios.NewRunner(s, o)
+	defer r.Close()
 	rep, runErr := r.Run()
 
 	printReport(stdout, rep, *trace)
