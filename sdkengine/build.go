@@ -90,11 +90,14 @@ type Variant struct {
 
 // Variants are the two builds: the app as ws63_liteos_app.config, flashboot
 // as ws63_flashboot.config plus WS63_PRODUCT_NONE, __NON_OS__ and the
-// sample verifier (sdk-src README).
+// sample verifier (sdk-src README). CONFIG_MIDDLEWARE_SUPPORT_UPG_COMPRESS_ENCRY
+// is on in both default configs (spec §4.4); without it flashboot's LZMA
+// task never drains its output buffer for an image whose re_enc_flag is
+// set and overruns it.
 var Variants = []Variant{
 	{Name: "app", Defines: []string{"CONFIG_MIDDLEWARE_SUPPORT_UPG_COMPRESS_ENCRY"},
 		Memory: "src/drivers/boards/ws63/evb/linker/ws63_liteos_app_linker"},
-	{Name: "flashboot", Defines: []string{"WS63_PRODUCT_NONE", "__NON_OS__", "CONFIG_MIDDLEWARE_SUPPORT_UPG_SAMPLE_VERIFY"},
+	{Name: "flashboot", Defines: []string{"CONFIG_MIDDLEWARE_SUPPORT_UPG_COMPRESS_ENCRY", "WS63_PRODUCT_NONE", "__NON_OS__", "CONFIG_MIDDLEWARE_SUPPORT_UPG_SAMPLE_VERIFY"},
 		Memory: "src/drivers/boards/ws63/evb/linker/flashboot_linker"},
 }
 
