@@ -88,6 +88,7 @@ func (g guarded) Program(addr uint32, data []byte) error {
 // that are not device reads, and the operation counter.
 func (g guarded) Peek(addr uint32, p []byte) { g.d.Flash.Peek(addr, p) }
 func (g guarded) OpCount() uint64            { return g.d.Flash.OpCount() }
+func (g guarded) Quiet() uint64              { return g.d.Flash.Quiet() }
 
 func (g guarded) EraseRange(addr, n uint32) error {
 	err := g.d.Flash.EraseRange(addr, n)

@@ -13,3 +13,25 @@ func (d *Device) Peek(addr uint32, p []byte) {
 	}
 	d.copyOut(p, addr)
 }
+
+// Quiet is how many of the next operations are sure to behave as plain NOR
+// (program = AND, erase = 0xFF): no cut armed among them, no program
+// failure, no bad sector, no hook that could change the device from one
+// operation to the next, powered on. An engine that mirrors the array may
+// apply that many operations to its mirror itself and report them to the
+// device afterwards, in order (the SDK engine does). 0 means none.
+func (d *Device) Quiet() uint64 {
+	if d.off || d.nbad > 0 || d.hook != nil {
+		return 0
+	}
+	n := ^uint64(0)
+	if d.cutArmed && d.cutAt >= d.ops {
+		n = d.cutAt - d.ops
+	}
+	for k := range d.failProg {
+		if k >= d.ops && k-d.ops < n {
+			n = k - d.ops
+		}
+	}
+	return n
+}

@@ -26,6 +26,11 @@ const (
 	kPrint   = 5
 	kReboot  = 6
 	kFatal   = 7
+	// kProgramDone and kEraseDone report an operation the child has
+	// already applied to the shared flash itself (within the budget the
+	// call gave it, flash.Device.Quiet): no acknowledgement.
+	kProgramDone = 8
+	kEraseDone   = 9
 
 	fInit         = 1
 	fStorageSize  = 2
@@ -52,6 +57,10 @@ type mirror interface {
 	Peek(addr uint32, p []byte)
 	OpCount() uint64
 }
+
+// quieter is a flash that says how many next operations are plain NOR
+// (flash.Device.Quiet).
+type quieter interface{ Quiet() uint64 }
 
 // blockEraser is a flash that erases a 4, 32 or 64 KiB block as one
 // operation (flash.Device.EraseBlock, when it lands).
@@ -261,7 +270,11 @@ func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32
 		s.resync()
 	}
 	s.lastFn = fn
-	s.send(fn, a, 0, payload)
+	var budget uint32
+	if q, ok := s.f.(quieter); ok {
+		budget = uint32(min(q.Quiet(), uint64(^uint32(0))))
+	}
+	s.send(fn, a, budget, payload)
 	for {
 		kind, ma, mb, p := s.recv()
 		switch kind {
@@ -275,6 +288,10 @@ func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32
 			s.ack(s.chip(s.f.Program(ma, p), ma, uint32(len(p))))
 		case kErase:
 			s.ack(s.chip(eraseBlock(s.f, ma, mb), ma, mb))
+		case kProgramDone:
+			s.applied(s.f.Program(ma, p), ma)
+		case kEraseDone:
+			s.applied(eraseBlock(s.f, ma, mb), ma)
 		case kECDSA:
 			s.ack(ecdsa(p))
 		case kPrint:
@@ -304,6 +321,15 @@ func (s *session) chip(err error, addr, n uint32) uint32 {
 		return sfcTimeout
 	}
 	return 0
+}
+
+// applied accounts for an operation the child applied itself: the model
+// must agree that it was a plain one.
+func (s *session) applied(err error, addr uint32) {
+	s.synced = s.m.OpCount()
+	if err != nil {
+		s.fail("operation at 0x%06x, applied within the quiet budget, failed in the flash model: %v", addr, err)
+	}
 }
 
 func (s *session) ack(code uint32) { s.send(fAck, code, 0, nil) }

@@ -52,6 +52,8 @@ enum {
     K_PRINT = 5,   /* payload = console text */
     K_REBOOT = 6,  /* hal_reboot_chip: the process ends */
     K_FATAL = 7,   /* payload = why the shim cannot go on */
+    K_PROGRAM_DONE = 8, /* as K_PROGRAM, already applied by the shim: no reply */
+    K_ERASE_DONE = 9,   /* as K_ERASE, already applied by the shim: no reply */
 };
 
 /* Parent → child. */
@@ -74,6 +76,14 @@ enum {
 #define PAGE_CMD 64u
 
 static const uint8_t *g_flash = (const uint8_t *)(uintptr_t)FLASH_BASE;
+/* g_rw is a second, writable mapping of the same flash, elsewhere: the
+ * shim applies the operations of a call's quiet budget through it (the
+ * vendor's view at 0x200000 stays read-only). */
+static uint8_t *g_rw;
+/* g_budget is how many more chip commands of this call the shim may apply
+ * itself (the parent's flash.Device.Quiet when the call began): no power
+ * cut, fault or hook can touch them. The rest go to the parent one by one. */
+static uint32_t g_budget;
 
 /* ---- I/O with the parent ---- */
 
@@ -346,9 +356,17 @@ errcode_t hal_sfc_reg_write(uint32_t flash_addr, uint8_t *write_data, uint32_t w
     uint32_t left = write_size;
     const uint8_t *p = write_data;
     for (;;) {
-        uint32_t ret = roundtrip(K_PROGRAM, addr, 0, p, cur);
-        if (ret != ERRCODE_SUCC) {
-            return (errcode_t)ret;
+        if (g_budget > 0) {
+            g_budget--;
+            for (uint32_t i = 0; i < cur; i++) {
+                g_rw[addr + i] &= p[i];
+            }
+            send_msg(K_PROGRAM_DONE, addr, 0, p, cur);
+        } else {
+            uint32_t ret = roundtrip(K_PROGRAM, addr, 0, p, cur);
+            if (ret != ERRCODE_SUCC) {
+                return (errcode_t)ret;
+            }
         }
         addr += cur;
         p += cur;
@@ -367,6 +385,12 @@ errcode_t hal_sfc_reg_erase(uint32_t flash_addr, spi_opreation_t erase_opreation
     }
     if (check_range(flash_addr, erase_opreation.size) != ERRCODE_SUCC) {
         return ERRCODE_INVALID_PARAM;
+    }
+    if (g_budget > 0) {
+        g_budget--;
+        memset(g_rw + flash_addr, 0xFF, erase_opreation.size);
+        send_msg(K_ERASE_DONE, flash_addr, erase_opreation.size, NULL, 0);
+        return ERRCODE_SUCC;
     }
     return (errcode_t)roundtrip(K_ERASE, flash_addr, erase_opreation.size, NULL, 0);
 }
@@ -551,6 +575,10 @@ static void map_flash(void)
     if (p != (void *)(uintptr_t)FLASH_BASE) {
         die("cannot map the flash at 0x200000");
     }
+    g_rw = mmap(NULL, FLASH_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, 3, 0);
+    if (g_rw == MAP_FAILED) {
+        die("cannot map the flash writable");
+    }
 }
 
 static void low_heap(void)
@@ -591,6 +619,7 @@ int main(void)
     for (;;) {
         uint32_t fn, a, b, n;
         recv_msg(&fn, &a, &b, &n);
+        g_budget = b;
         errcode_t ret = ERRCODE_SUCC;
         uint32_t extra = 0, extra2 = 0;
         switch (fn) {
