@@ -16,12 +16,15 @@ func (d *Device) Peek(addr uint32, p []byte) {
 
 // Quiet is how many of the next operations are sure to behave as plain NOR
 // (program = AND, erase = 0xFF): no cut armed among them, no program
-// failure, no bad sector, no hook that could change the device from one
-// operation to the next, powered on. An engine that mirrors the array may
+// failure, no bad sector, powered on. An engine that mirrors the array may
 // apply that many operations to its mirror itself and report them to the
-// device afterwards, in order (the SDK engine does). 0 means none.
+// device afterwards, in order (the SDK engine does). A hook still sees
+// every operation, in order, when it is reported; a hook that cuts the
+// power then (replay) stops the engine there, and whatever the engine
+// applied beyond the cut stays in its mirror only, which it discards. 0
+// means none.
 func (d *Device) Quiet() uint64 {
-	if d.off || d.nbad > 0 || d.hook != nil {
+	if d.off || d.nbad > 0 {
 		return 0
 	}
 	n := ^uint64(0)

@@ -9,7 +9,8 @@ import (
 // Engine is upg.Engine over a Build: each Open starts the build's
 // executable for that program as a child process (one per boot).
 type Engine struct {
-	b *Build
+	b    *Build
+	pool shmPool // shared flash files for the sessions; safe for concurrent use
 }
 
 // New returns the engine that runs b.
@@ -26,7 +27,7 @@ func (e *Engine) Open(prog string, f upg.Flash, o upg.Options, print func(string
 	if o.AB {
 		return nil, fmt.Errorf("sdkengine: AB builds are not implemented by the SDK engine")
 	}
-	s, err := newSession(e.b.Path(prog), prog, f, print, o.Hooks.Phase)
+	s, err := newSession(&e.pool, e.b.Path(prog), prog, f, print, o.Hooks.Phase)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/ws63emu/ws63emu/flash"
@@ -91,7 +92,10 @@ type session struct {
 	w      *bufio.Writer
 	r      *bufio.Reader
 	stderr *bytes.Buffer
+	pool   *shmPool
+	shm    *shm
 	mem    []byte // the shared mapping of the flash
+	fresh  bool   // mem was synced when the session started and no call ran since
 	synced uint64 // the flash's op count when mem was last made equal to it
 	lastFn uint32 // the previous call
 
@@ -103,20 +107,19 @@ type session struct {
 	done      bool // the process ended (closed, rebooted or killed)
 }
 
-func newSession(path, prog string, f upg.Flash, print func(string), phase func(string)) (*session, error) {
+func newSession(pool *shmPool, path, prog string, f upg.Flash, print func(string), phase func(string)) (*session, error) {
 	m, ok := f.(mirror)
 	if !ok {
 		return nil, errors.New("sdkengine: the flash cannot be mirrored (no Peek/OpCount)")
 	}
-	file, mem, err := sharedFlash()
+	sh, err := pool.get()
 	if err != nil {
 		return nil, err
 	}
-	defer file.Close() // the mapping and the child's fd keep it alive
-	s := &session{prog: prog, f: f, m: m, print: print, phase: phase, mem: mem, stderr: new(bytes.Buffer)}
+	s := &session{prog: prog, f: f, m: m, print: print, phase: phase, pool: pool, shm: sh, mem: sh.mem, stderr: new(bytes.Buffer)}
 	s.resync()
 	cmd := exec.Command(path)
-	cmd.ExtraFiles = []*os.File{file} // fd 3
+	cmd.ExtraFiles = []*os.File{sh.file} // fd 3
 	cmd.Stderr = s.stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -134,6 +137,50 @@ func newSession(path, prog string, f upg.Flash, print func(string), phase func(s
 	}
 	s.cmd, s.w, s.r = cmd, bufio.NewWriterSize(in, 1<<16), bufio.NewReaderSize(out, 1<<16)
 	return s, nil
+}
+
+// shm is a shared 4 MiB flash file and the parent's mapping of it.
+type shm struct {
+	file *os.File
+	mem  []byte
+}
+
+// shmPool keeps the shared flash files of ended sessions for the next
+// ones: a fresh file costs page faults on every first touch, a reused one
+// only the copy of the flash.
+type shmPool struct {
+	mu   sync.Mutex
+	free []*shm
+}
+
+const shmPoolMax = 8
+
+func (p *shmPool) get() (*shm, error) {
+	p.mu.Lock()
+	if n := len(p.free); n > 0 {
+		sh := p.free[n-1]
+		p.free = p.free[:n-1]
+		p.mu.Unlock()
+		return sh, nil
+	}
+	p.mu.Unlock()
+	file, mem, err := sharedFlash()
+	if err != nil {
+		return nil, err
+	}
+	return &shm{file: file, mem: mem}, nil
+}
+
+// put takes back a file no process maps any more.
+func (p *shmPool) put(sh *shm) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free) < shmPoolMax {
+		p.free = append(p.free, sh)
+		return
+	}
+	_ = syscall.Munmap(sh.mem)
+	sh.file.Close()
 }
 
 // sharedFlash makes an unlinked 4 MiB file, in /dev/shm when there is
@@ -160,10 +207,12 @@ func sharedFlash() (*os.File, []byte, error) {
 	return file, mem, nil
 }
 
+// unmap gives the shared flash back to the pool; the child must have
+// ended (or never started).
 func (s *session) unmap() {
-	if s.mem != nil {
-		_ = syscall.Munmap(s.mem)
-		s.mem = nil
+	if s.shm != nil {
+		s.pool.put(s.shm)
+		s.shm, s.mem = nil, nil
 	}
 }
 
@@ -171,6 +220,7 @@ func (s *session) unmap() {
 func (s *session) resync() {
 	s.m.Peek(0, s.mem)
 	s.synced = s.m.OpCount()
+	s.fresh = true
 }
 
 // Close ends the child process.
@@ -266,9 +316,10 @@ func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32
 	// counter; faults injected between scenario commands (a bit flip) do
 	// not, so every call but a write that continues a run of writes
 	// resyncs in full (a 4 MiB copy).
-	if s.m.OpCount() != s.synced || fn != fWrite || s.lastFn != fWrite {
+	if s.m.OpCount() != s.synced || !(s.fresh || fn == fWrite && s.lastFn == fWrite) {
 		s.resync()
 	}
+	s.fresh = false
 	s.lastFn = fn
 	var budget uint32
 	if q, ok := s.f.(quieter); ok {
