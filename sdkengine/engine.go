@@ -10,11 +10,23 @@ import (
 // executable for that program as a child process (one per boot).
 type Engine struct {
 	b    *Build
+	o    Options
 	pool shmPool // shared flash files for the sessions; safe for concurrent use
+}
+
+// Options tune an Engine.
+type Options struct {
+	// RoundTrips sends every chip command to the parent and waits for its
+	// acknowledgement, even within the flash's quiet budget (a check of
+	// the fast path; the results are the same).
+	RoundTrips bool
 }
 
 // New returns the engine that runs b.
 func New(b *Build) *Engine { return &Engine{b: b} }
+
+// NewWith returns the engine that runs b with options o.
+func NewWith(b *Build, o Options) *Engine { return &Engine{b: b, o: o} }
 
 // Build is the build the engine runs.
 func (e *Engine) Build() *Build { return e.b }
@@ -31,6 +43,7 @@ func (e *Engine) Open(prog string, f upg.Flash, o upg.Options, print func(string
 	if err != nil {
 		return nil, err
 	}
+	s.roundTrips = e.o.RoundTrips
 	return s, nil
 }
 

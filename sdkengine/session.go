@@ -98,6 +98,8 @@ type session struct {
 	fresh  bool   // mem was synced when the session started and no call ran since
 	synced uint64 // the flash's op count when mem was last made equal to it
 	lastFn uint32 // the previous call
+	// roundTrips turns off the quiet budget (Options.RoundTrips).
+	roundTrips bool
 
 	status    upg.Status
 	lastPhase string
@@ -322,7 +324,7 @@ func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32
 	s.fresh = false
 	s.lastFn = fn
 	var budget uint32
-	if q, ok := s.f.(quieter); ok {
+	if q, ok := s.f.(quieter); ok && !s.roundTrips {
 		budget = uint32(min(q.Quiet(), uint64(^uint32(0))))
 	}
 	s.send(fn, a, budget, payload)
