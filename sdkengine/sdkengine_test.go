@@ -93,30 +93,32 @@ func TestCompressedUpgradeOnSDK(t *testing.T) {
 
 // TestQuietMatchesRoundTrips checks that operations the child applies
 // itself (within flash.Device.Quiet) leave the same flash, operation count
-// and trace as operations acknowledged one by one.
+// and trace as operations acknowledged one by one, with cuts, program
+// failures and bad sectors about.
 func TestQuietMatchesRoundTrips(t *testing.T) {
 	b := sdktest.Build(t)
-	s := parse(t, testdata("compressed-upgrade.scn"))
-	run := func(e *sdkengine.Engine) *scenarios.Report {
-		rep, err := scenarios.Run(s, scenarios.Options{Engine: scenarios.EngineSDK, SDK: e})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rep
-	}
-	fast := run(sdkengine.New(b))
-	slow := run(sdkengine.NewWith(b, sdkengine.Options{RoundTrips: true}))
-	if fast.FlashSHA256 != slow.FlashSHA256 || fast.FlashOps != slow.FlashOps || fast.SimTime != slow.SimTime {
-		t.Errorf("quiet: flash %.12s, %d ops, %v; round trips: flash %.12s, %d ops, %v",
-			fast.FlashSHA256, fast.FlashOps, fast.SimTime, slow.FlashSHA256, slow.FlashOps, slow.SimTime)
-	}
-	if len(fast.Trace) != len(slow.Trace) {
-		t.Fatalf("trace lengths %d and %d", len(fast.Trace), len(slow.Trace))
-	}
-	for i := range fast.Trace {
-		if fast.Trace[i].String() != slow.Trace[i].String() {
-			t.Fatalf("trace event %d: %s\nvs %s", i, fast.Trace[i], slow.Trace[i])
-		}
+	fast, slow := sdkengine.New(b), sdkengine.NewWith(b, sdkengine.Options{RoundTrips: true})
+	for _, name := range []string{"compressed-upgrade.scn", "program-fail-retry.scn", "bad-sector-retries.scn", "cut-during-replacement.scn"} {
+		t.Run(name, func(t *testing.T) {
+			s := parse(t, testdata(name))
+			run := func(e *sdkengine.Engine) *scenarios.Report {
+				rep, _ := scenarios.Run(s, scenarios.Options{Engine: scenarios.EngineSDK, SDK: e})
+				return rep
+			}
+			f, r := run(fast), run(slow)
+			if f.FlashSHA256 != r.FlashSHA256 || f.FlashOps != r.FlashOps || f.SimTime != r.SimTime || f.Failure != r.Failure {
+				t.Errorf("quiet: flash %.12s, %d ops, %v, %q; round trips: flash %.12s, %d ops, %v, %q",
+					f.FlashSHA256, f.FlashOps, f.SimTime, f.Failure, r.FlashSHA256, r.FlashOps, r.SimTime, r.Failure)
+			}
+			if len(f.Trace) != len(r.Trace) {
+				t.Fatalf("trace lengths %d and %d", len(f.Trace), len(r.Trace))
+			}
+			for i := range f.Trace {
+				if f.Trace[i].String() != r.Trace[i].String() {
+					t.Fatalf("trace event %d: %s\nvs %s", i, f.Trace[i], r.Trace[i])
+				}
+			}
+		})
 	}
 }
 

@@ -46,6 +46,12 @@ const (
 	fAck          = 100
 )
 
+// The call header's budget field (csrc/shim.c).
+const (
+	budgetMax        = 1<<31 - 1
+	budgetSplitErase = 1 << 31
+)
+
 // sfcTimeout is ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY, what the SFC driver
 // reports when the chip does not come back: the shim's answer to a chip
 // command the flash model refused (a driver fault).
@@ -323,9 +329,14 @@ func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32
 	}
 	s.fresh = false
 	s.lastFn = fn
+	// The quiet budget, in the flash model's operations; bit 31 says that
+	// the model applies a block erase as per-4K operations.
 	var budget uint32
 	if q, ok := s.f.(quieter); ok && !s.roundTrips {
-		budget = uint32(min(q.Quiet(), uint64(^uint32(0))))
+		budget = uint32(min(q.Quiet(), budgetMax))
+	}
+	if _, ok := s.f.(blockEraser); !ok {
+		budget |= budgetSplitErase
 	}
 	s.send(fn, a, budget, payload)
 	for {
@@ -370,10 +381,16 @@ func (s *session) chip(err error, addr, n uint32) uint32 {
 		s.m.Peek(addr, s.mem[addr:addr+n])
 	}
 	s.synced = s.m.OpCount()
-	if err != nil {
+	switch {
+	case err == nil, errors.Is(err, flash.ErrBadSector):
+		// A worn or bad sector takes the command and leaves bits wrong:
+		// the SFC driver sees nothing (DESIGN §3).
+		return 0
+	default:
+		// A driver fault (flash.ErrProgramFailed): the chip does not come
+		// back ready.
 		return sfcTimeout
 	}
-	return 0
 }
 
 // applied accounts for an operation the child applied itself: the model

@@ -84,6 +84,24 @@ static uint8_t *g_rw;
  * itself (the parent's flash.Device.Quiet when the call began): no power
  * cut, fault or hook can touch them. The rest go to the parent one by one. */
 static uint32_t g_budget;
+/* g_split_erase: the parent's flash applies a block erase as one operation
+ * per 4 KiB sector (flag bit 31 of the budget), so a block erase costs
+ * size/4096 of the budget; otherwise one. */
+static bool g_split_erase;
+#define BUDGET_SPLIT_ERASE 0x80000000u
+
+/* spend takes cost operations from the budget; false when they do not fit
+ * (the budget is then spent: every later command of the call goes to the
+ * parent, which keeps the operations in order). */
+static bool spend(uint32_t cost)
+{
+    if (g_budget >= cost) {
+        g_budget -= cost;
+        return true;
+    }
+    g_budget = 0;
+    return false;
+}
 
 /* ---- I/O with the parent ---- */
 
@@ -356,8 +374,7 @@ errcode_t hal_sfc_reg_write(uint32_t flash_addr, uint8_t *write_data, uint32_t w
     uint32_t left = write_size;
     const uint8_t *p = write_data;
     for (;;) {
-        if (g_budget > 0) {
-            g_budget--;
+        if (spend(1)) {
             for (uint32_t i = 0; i < cur; i++) {
                 g_rw[addr + i] &= p[i];
             }
@@ -386,8 +403,7 @@ errcode_t hal_sfc_reg_erase(uint32_t flash_addr, spi_opreation_t erase_opreation
     if (check_range(flash_addr, erase_opreation.size) != ERRCODE_SUCC) {
         return ERRCODE_INVALID_PARAM;
     }
-    if (g_budget > 0) {
-        g_budget--;
+    if (spend(g_split_erase ? erase_opreation.size / 0x1000 : 1)) {
         memset(g_rw + flash_addr, 0xFF, erase_opreation.size);
         send_msg(K_ERASE_DONE, flash_addr, erase_opreation.size, NULL, 0);
         return ERRCODE_SUCC;
@@ -619,7 +635,8 @@ int main(void)
     for (;;) {
         uint32_t fn, a, b, n;
         recv_msg(&fn, &a, &b, &n);
-        g_budget = b;
+        g_split_erase = (b & BUDGET_SPLIT_ERASE) != 0;
+        g_budget = b & ~BUDGET_SPLIT_ERASE;
         errcode_t ret = ERRCODE_SUCC;
         uint32_t extra = 0, extra2 = 0;
         switch (fn) {
