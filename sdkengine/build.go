@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // shim is the host shim written for ws63emu (csrc): the C code below the
@@ -330,14 +331,21 @@ func compileAll(o BuildOptions, tmp string) error {
 	}
 	errs := make([]error, len(jobs))
 	var wg sync.WaitGroup
+	var failed atomic.Bool // stop starting compiles after the first error
 	sem := make(chan struct{}, o.Jobs)
 	for i, j := range jobs {
-		wg.Add(1)
 		sem <- struct{}{}
+		if failed.Load() {
+			<-sem
+			break
+		}
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			errs[i] = run(o.CC, j.args, "compiling "+rel(o.SDK, tmp, j.src))
+			if errs[i] = run(o.CC, j.args, "compiling "+rel(o.SDK, tmp, j.src)); errs[i] != nil {
+				failed.Store(true)
+			}
 		}()
 	}
 	wg.Wait()
