@@ -36,13 +36,13 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return fmt.Errorf("run: want one scenario file, got %d arguments", fs.NArg())
 	}
-	s, err := scenarios.ParseFile(fs.Arg(0))
-	if err != nil {
-		return err
-	}
 	var o scenarios.Options
 	if err := ef.apply(&o); err != nil {
 		return fmt.Errorf("run: %w", err)
+	}
+	s, err := scenarios.ParseFile(fs.Arg(0))
+	if err != nil {
+		return err
 	}
 	r := scenarios.NewRunner(s, o)
 	defer r.Close()
