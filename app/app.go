@@ -79,6 +79,17 @@ func rootKey(b Board) [64]byte {
 	return k
 }
 
+// RegisterUserVerify is uapi_upg_register_user_defined_verify_func on the
+// app's engine (and on the Go model instance, which serves the app's reads).
+func (a *App) RegisterUserVerify(fn upg.UserVerifyFunc, param any) {
+	a.upg.RegisterUserVerify(fn, param)
+	if r, ok := a.api.(interface {
+		RegisterUserVerify(upg.UserVerifyFunc, any)
+	}); ok && a.api != upg.API(a.upg) {
+		r.RegisterUserVerify(fn, param)
+	}
+}
+
 // Upg gives scenarios and examples the app's update library instance.
 func (a *App) Upg() *upg.Upg { return a.upg }
 

@@ -712,9 +712,9 @@ func (r *Runner) registerUserVerify(a *app.App) {
 		return
 	}
 	if inApp, _ := uv.hooks(); inApp {
-		a.Upg().RegisterUserVerify(uv.verifyFunc(), nil)
+		a.RegisterUserVerify(uv.verifyFunc(), nil)
 	} else {
-		a.Upg().RegisterUserVerify(nil, nil)
+		a.RegisterUserVerify(nil, nil)
 	}
 }
 

@@ -62,8 +62,10 @@
 //   - efuse reads as zero (the library reads only the MSID, which it only
 //     logs; anti-rollback is compiled out on WS63).
 //   - The Go model's options with no C counterpart do not reach the
-//     engine: user-verify callbacks, a custom image map, the sdk= verifier
-//     models, in-order writes.
+//     engine: a custom image map, the sdk= verifier models, in-order
+//     writes. A user-defined verification (uapi_upg_register_user_defined_verify_func)
+//     is registered in the C library as a shim function that asks the
+//     parent, which runs the Go function.
 //   - A flash error reaches the SFC driver as the chip would show it: a bad
 //     sector is silent (the command is taken, bits stay wrong), a program
 //     failure is ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY.

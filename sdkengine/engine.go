@@ -44,6 +44,10 @@ func (e *Engine) Open(prog string, f upg.Flash, o upg.Options, print func(string
 		return nil, err
 	}
 	s.roundTrips = e.o.RoundTrips
+	if o.UserVerify != nil {
+		// Options.UserVerify: registered at start-up, as the Go model does.
+		s.RegisterUserVerify(o.UserVerify, o.UserParam)
+	}
 	return s, nil
 }
 

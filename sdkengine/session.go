@@ -32,6 +32,7 @@ const (
 	// call gave it, flash.Device.Quiet): no acknowledgement.
 	kProgramDone = 8
 	kEraseDone   = 9
+	kUserVerify  = 10 // payload = the info area's user-defined field; reply: errcode
 
 	fInit         = 1
 	fStorageSize  = 2
@@ -43,6 +44,7 @@ const (
 	fVerifyStored = 8
 	fResult       = 9
 	fExit         = 10
+	fUserVerify   = 11 // a = 1: register the shim's check (calls kUserVerify), 0: none
 	fAck          = 100
 )
 
@@ -107,6 +109,8 @@ type session struct {
 	// roundTrips turns off the quiet budget (Options.RoundTrips).
 	roundTrips bool
 
+	userFn    upg.UserVerifyFunc
+	userArg   any
 	status    upg.Status
 	lastPhase string
 	line      []byte
@@ -356,6 +360,8 @@ func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32
 			s.applied(s.f.Program(ma, p), ma)
 		case kEraseDone:
 			s.applied(eraseBlock(s.f, ma, mb), ma)
+		case kUserVerify:
+			s.ack(s.userVerify(p))
 		case kECDSA:
 			s.ack(ecdsa(p))
 		case kPrint:
@@ -507,6 +513,31 @@ func (s *session) ResetUpgradeFlag() error {
 	s.setPhase("reset-upgrade-flag")
 	code, _, _ := s.call(fResetFlag, 0, nil)
 	return errOf(code)
+}
+
+// RegisterUserVerify is uapi_upg_register_user_defined_verify_func: the
+// shim registers a check that asks the parent, which calls fn.
+func (s *session) RegisterUserVerify(fn upg.UserVerifyFunc, param any) {
+	s.userFn, s.userArg = fn, param
+	on := uint32(0)
+	if fn != nil {
+		on = 1
+	}
+	s.call(fUserVerify, on, nil)
+}
+
+// userVerify runs the registered Go check on the user-defined field.
+func (s *session) userVerify(user []byte) uint32 {
+	if s.userFn == nil {
+		return 0
+	}
+	if err := s.userFn(bytes.Clone(user), s.userArg); err != nil {
+		if c := upg.Code(err); c != upg.ErrcodeSucc {
+			return uint32(c)
+		}
+		return uint32(upg.ErrcodeFail)
+	}
+	return 0
 }
 
 // Result is uapi_upg_get_result.

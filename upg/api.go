@@ -128,6 +128,15 @@ func (o observed) ResetUpgradeFlag() error {
 	return err
 }
 
+// RegisterUserVerify passes the registration on to an engine that takes it.
+func (o observed) RegisterUserVerify(fn UserVerifyFunc, param any) {
+	if r, ok := o.a.(interface {
+		RegisterUserVerify(UserVerifyFunc, any)
+	}); ok {
+		r.RegisterUserVerify(fn, param)
+	}
+}
+
 func (o observed) Close() error {
 	if c, ok := o.a.(interface{ Close() error }); ok {
 		return c.Close()

@@ -54,6 +54,7 @@ enum {
     K_FATAL = 7,   /* payload = why the shim cannot go on */
     K_PROGRAM_DONE = 8, /* as K_PROGRAM, already applied by the shim: no reply */
     K_ERASE_DONE = 9,   /* as K_ERASE, already applied by the shim: no reply */
+    K_USER_VERIFY = 10, /* payload = the user-defined field; reply: its errcode */
 };
 
 /* Parent → child. */
@@ -68,6 +69,7 @@ enum {
     F_VERIFY_STORED = 8,
     F_RESULT = 9,
     F_EXIT = 10,
+    F_USER_VERIFY = 11, /* a = 1: register user_check, 0: unregister */
     F_ACK = 100, /* a = errcode of a flash command, or the ECDSA verdict */
 };
 
@@ -583,6 +585,14 @@ int drv_rom_cipher_destroy_keyslot(uint32_t keyslot_chn_num)
     return ERRCODE_FAIL;
 }
 
+/* user_check is the user-defined verification the program registered: the
+ * parent runs the Go function the scenario gave. */
+static errcode_t user_check(uint8_t *user_info, uint32_t info_len, uintptr_t param)
+{
+    (void)param;
+    return (errcode_t)roundtrip(K_USER_VERIFY, 0, 0, user_info, info_len);
+}
+
 /* ---- the call loop ---- */
 
 static void map_flash(void)
@@ -685,6 +695,9 @@ int main(void)
                 extra2 = idx;
                 break;
             }
+            case F_USER_VERIFY:
+                uapi_upg_register_user_defined_verify_func(a != 0 ? user_check : NULL, 0);
+                break;
             case F_EXIT:
                 flush_out();
                 return 0;
