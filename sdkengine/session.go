@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -148,7 +149,24 @@ func newSession(pool *shmPool, path, prog string, f upg.Flash, print func(string
 		return nil, fmt.Errorf("sdkengine: start %s: %w", path, err)
 	}
 	s.cmd, s.w, s.r = cmd, bufio.NewWriterSize(in, 1<<16), bufio.NewReaderSize(out, 1<<16)
+	// A session its program dropped without Close (a device thrown away
+	// while its app ran) ends its process when it is collected.
+	runtime.AddCleanup(s, func(o orphan) {
+		if o.cmd.ProcessState == nil {
+			_ = o.cmd.Process.Kill()
+			_ = o.cmd.Wait()
+			o.pool.put(o.shm)
+		}
+	}, orphan{cmd, pool, sh})
 	return s, nil
+}
+
+// orphan is what the cleanup of an unclosed session needs (not the
+// session itself).
+type orphan struct {
+	cmd  *exec.Cmd
+	pool *shmPool
+	shm  *shm
 }
 
 // shm is a shared 4 MiB flash file and the parent's mapping of it.
