@@ -69,9 +69,10 @@
 //   - A flash error reaches the SFC driver as the chip would show it: a bad
 //     sector is silent (the command is taken, bits stay wrong), a program
 //     failure is ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY.
-//   - CPU time of the vendor code (hashing, LZMA) is not charged to the
-//     simulated clock; only flash operations and the emulator's boot costs
-//     are.
+//   - The vendor code's CPU work is charged to the simulated clock as the
+//     Go model's is (SHA-256 bytes, LZMA output bytes, ECDSA
+//     verifications), at the end of each call: a call a power cut stops
+//     charges its flash operations only.
 //   - Until flash.Device.EraseBlock lands, a 32 or 64 KiB block erase is
 //     applied to the model as 4 KiB sector erases (several operations).
 package sdkengine

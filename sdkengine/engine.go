@@ -44,6 +44,7 @@ func (e *Engine) Open(prog string, f upg.Flash, o upg.Options, print func(string
 		return nil, err
 	}
 	s.roundTrips = e.o.RoundTrips
+	s.cpu = o.Hooks.CPU
 	if o.UserVerify != nil {
 		// Options.UserVerify: registered at start-up, as the Go model does.
 		s.RegisterUserVerify(o.UserVerify, o.UserParam)

@@ -110,6 +110,7 @@ type session struct {
 	// roundTrips turns off the quiet budget (Options.RoundTrips).
 	roundTrips bool
 
+	cpu       func(upg.CPUWork, int) // the simulated clock's charge (upg.Hooks.CPU)
 	userFn    upg.UserVerifyFunc
 	userArg   any
 	status    upg.Status
@@ -368,6 +369,14 @@ func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32
 			if len(p) >= 4 {
 				extra2 = binary.LittleEndian.Uint32(p)
 			}
+			if len(p) >= 20 && s.cpu != nil {
+				if n := binary.LittleEndian.Uint64(p[4:]); n > 0 {
+					s.cpu(upg.CPUHash, int(n))
+				}
+				if n := binary.LittleEndian.Uint64(p[12:]); n > 0 {
+					s.cpu(upg.CPUDecode, int(n))
+				}
+			}
 			s.flushLine()
 			return ma, mb, extra2
 		case kProgram:
@@ -381,6 +390,9 @@ func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32
 		case kUserVerify:
 			s.ack(s.userVerify(p))
 		case kECDSA:
+			if s.cpu != nil {
+				s.cpu(upg.CPUECDSA, 1)
+			}
 			s.ack(ecdsa(p))
 		case kPrint:
 			s.console(p)

@@ -40,12 +40,13 @@
 #include "unified_cipher_pke.h"
 #include "drv_rom_cipher.h"
 #include "drv_flashboot_cipher.h"
+#include "LzmaDec.h"
 
 errcode_t ws63_upg_init(void);
 
 /* Child → parent. */
 enum {
-    K_RESULT = 1,  /* a = errcode, b = extra, payload = extra bytes */
+    K_RESULT = 1,  /* a = errcode, b = extra, payload = extra2, bytes hashed, bytes decoded (u32, u64, u64) */
     K_PROGRAM = 2, /* a = flash offset, payload = data (≤ 64 bytes) */
     K_ERASE = 3,   /* a = flash offset, b = block size */
     K_ECDSA = 4,   /* payload = x‖y‖hash‖r‖s, 32 bytes each */
@@ -454,6 +455,37 @@ void ws63emu_sha256_init(ws63emu_sha256_ctx *c);
 void ws63emu_sha256_update(ws63emu_sha256_ctx *c, const uint8_t *p, size_t n);
 void ws63emu_sha256_final(ws63emu_sha256_ctx *c, uint8_t out[32]);
 
+/* CPU work of the current call, reported with its result so that the
+ * emulator charges it to the simulated clock as it does the Go model's. */
+static uint64_t g_hashed;  /* SHA-256 input bytes */
+static uint64_t g_decoded; /* LZMA output bytes */
+
+/* The library's LZMA calls reach LzmaDec.c through these (the link wraps
+ * them, -Wl,--wrap): they only count the bytes produced. */
+SRes __real_LzmaDec_DecodeToDic(CLzmaDec *p, SizeT dicLimit, const Byte *src, SizeT *srcLen,
+    ELzmaFinishMode finishMode, ELzmaStatus *status);
+SRes __real_LzmaDec_DecodeToBuf(CLzmaDec *p, Byte *dest, SizeT *destLen, const Byte *src, SizeT *srcLen,
+    ELzmaFinishMode finishMode, ELzmaStatus *status);
+
+SRes __wrap_LzmaDec_DecodeToDic(CLzmaDec *p, SizeT dicLimit, const Byte *src, SizeT *srcLen,
+    ELzmaFinishMode finishMode, ELzmaStatus *status)
+{
+    SizeT before = p->dicPos;
+    SRes r = __real_LzmaDec_DecodeToDic(p, dicLimit, src, srcLen, finishMode, status);
+    if (p->dicPos > before) {
+        g_decoded += p->dicPos - before;
+    }
+    return r;
+}
+
+SRes __wrap_LzmaDec_DecodeToBuf(CLzmaDec *p, Byte *dest, SizeT *destLen, const Byte *src, SizeT *srcLen,
+    ELzmaFinishMode finishMode, ELzmaStatus *status)
+{
+    SRes r = __real_LzmaDec_DecodeToBuf(p, dest, destLen, src, srcLen, finishMode, status);
+    g_decoded += *destLen;
+    return r;
+}
+
 static ws63emu_sha256_ctx g_hash;
 static bool g_hash_busy;
 
@@ -478,6 +510,7 @@ errcode_t uapi_drv_cipher_hash_update(uint32_t hash_handle, const uapi_drv_ciphe
         return ERRCODE_FAIL;
     }
     ws63emu_sha256_update(&g_hash, (const uint8_t *)src_buf->virt_addr, len);
+    g_hashed += len;
     return ERRCODE_SUCC;
 }
 
@@ -502,6 +535,7 @@ int drv_rom_cipher_sha256(const unsigned char *data, unsigned int data_length, u
         return ERRCODE_FAIL;
     }
     ws63emu_sha256(data, data_length, hash);
+    g_hashed += data_length;
     return ERRCODE_SUCC;
 }
 
@@ -704,7 +738,15 @@ int main(void)
             default:
                 die("unknown call");
         }
-        send_msg(K_RESULT, (uint32_t)ret, extra, &extra2, 4);
+        uint8_t res[20];
+        put32(res, extra2);
+        put32(res + 4, (uint32_t)g_hashed);
+        put32(res + 8, (uint32_t)(g_hashed >> 32));
+        put32(res + 12, (uint32_t)g_decoded);
+        put32(res + 16, (uint32_t)(g_decoded >> 32));
+        g_hashed = 0;
+        g_decoded = 0;
+        send_msg(K_RESULT, (uint32_t)ret, extra, res, sizeof(res));
         flush_out();
     }
 }
