@@ -35,3 +35,36 @@ func BenchmarkW1(b *testing.B) {
 	b.ReportMetric(sdk.Seconds()/float64(b.N), "sdk-s/run")
 	b.ReportMetric(goModel.Seconds()/float64(b.N), "go-s/run")
 }
+
+// BenchmarkS1Sampled sweeps W1 (tear before) at every 500th cut point on
+// the SDK engine and, in the same run, on the Go model, and reports the
+// cut points per second of each (the SDK engine has about four times the
+// cut points: sfc.c's 64-byte programs).
+func BenchmarkS1Sampled(b *testing.B) {
+	e := sdktest.Engine(b)
+	s, err := scenarios.ParseFile(testdata("sweeps", "w1.scn"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	sweep := func(o scenarios.SweepOptions) (time.Duration, int) {
+		t0 := time.Now()
+		rep, err := scenarios.Sweep(s, o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(rep.Failed()) != 0 {
+			b.Fatalf("%s engine: %d failing points", o.Engine, len(rep.Failed()))
+		}
+		return time.Since(t0), rep.Total
+	}
+	var sdkT, goT time.Duration
+	var sdkN, goN int
+	for i := 0; i < b.N; i++ {
+		t, n := sweep(scenarios.SweepOptions{Stride: 500, Engine: scenarios.EngineSDK, SDK: e})
+		sdkT, sdkN = sdkT+t, sdkN+n
+		t, n = sweep(scenarios.SweepOptions{Stride: 500, Engine: scenarios.EngineGo})
+		goT, goN = goT+t, goN+n
+	}
+	b.ReportMetric(float64(sdkN)/sdkT.Seconds(), "sdk-points/s")
+	b.ReportMetric(float64(goN)/goT.Seconds(), "go-points/s")
+}
