@@ -43,7 +43,8 @@ const verifyBuf = 0x1000
 
 // NVTask is nv_upg_upgrade_task_process, which main.c runs at start-up
 // (spec §4.7). If nv_flag is STARTED (flashboot recorded the NV image, or
-// an attempt was interrupted) or RETRY (an attempt failed): mark the
+// an attempt was interrupted), RETRY (an attempt failed) or INVALID (a
+// torn retry byte; every status but NOT_STARTED and FINISHED): mark the
 // attempt STARTED, read the 32-byte hash at nv_hash_offset, check the
 // SHA-256 of nv_data_len bytes at nv_data_offset (package offsets in the
 // fota partition), and merge the image into the NV store (partition 0x10)
@@ -52,6 +53,10 @@ const verifyBuf = 0x1000
 // the attempt (0x0F → 0x00): three attempts, one per start-up. A power
 // cut inside leaves nv_flag STARTED: the next start-up resumes the same
 // attempt, and the merge, which skips keys already merged, converges.
+// With nv_flag INVALID the STARTED and RETRY transitions write nothing
+// (upg_set_firmware_update_status), so a failure consumes no attempt and
+// the task runs again at every start-up; a success writes 00 over the
+// torn byte and those after it.
 //
 // It records what it did in a.NV and returns the attempt's error (nil
 // when none was needed). Its messages are the SDK's err-level logs; the
@@ -66,7 +71,9 @@ func (a *App) NVTask() error {
 		return err
 	}
 	a.NV.Status = st
-	if st != upg.ImageStarted && st != upg.ImageRetry {
+	// nv_upg.c:37-45: every status but FINISHED and NOT_STARTED runs the
+	// task, INVALID (a torn nv_flag byte) included (spec §4.7).
+	if st == upg.ImageFinished || st == upg.ImageNotStarted {
 		a.NV.Outcome = NVNotNeeded
 		return nil
 	}
@@ -135,7 +142,7 @@ func (a *App) nvUpgrade(f *upg.Flag) (nv.MergeReport, error) {
 
 // readPackage reads exactly len(buf) bytes at package offset off.
 func (a *App) readPackage(off uint32, buf []byte) error {
-	n, err := a.upg.ReadPackage(off, buf)
+	n, err := a.upg.ReadFotaPkgData(off, buf)
 	if err != nil {
 		return err
 	}
@@ -155,7 +162,7 @@ func (r packageReader) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 || off > int64(^uint32(0)-r.base) {
 		return 0, io.EOF
 	}
-	n, err := r.u.ReadPackage(r.base+uint32(off), p)
+	n, err := r.u.ReadFotaPkgData(r.base+uint32(off), p)
 	if err == nil && n < len(p) {
 		err = io.EOF
 	}

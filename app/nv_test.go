@@ -238,3 +238,39 @@ func joinLines(s []string) string {
 	}
 	return b.String()
 }
+
+// TestNVTaskRunsOnInvalid: spec §4.7 — the NV task runs for every nv_flag
+// status but FINISHED and NOT_STARTED, INVALID (a torn STARTED byte, here
+// 0x7F) included; a success writes 00 over the torn byte and after it.
+func TestNVTaskRunsOnInvalid(t *testing.T) {
+	fx := newNVFixture(t)
+	fota, _ := fx.b.t.Lookup(partition.FotaData)
+	nvFlag := fota.End() - 0x1000 + 76
+	// The fixture's flashboot wrote nv_flag 0F FF FF; rewrite the flag
+	// page with 7F FF FF instead, as a torn STARTED program leaves it.
+	page := make([]byte, 0x1000)
+	fx.b.f.ReadAt(page, int64(fota.End()-0x1000))
+	page[76] = 0x7F
+	if err := fx.b.f.Erase(fota.End() - 0x1000); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.b.f.Program(fota.End()-0x1000, page); err != nil {
+		t.Fatal(err)
+	}
+	var b [3]byte
+	fx.b.f.ReadAt(b[:], int64(nvFlag))
+	if upg.RetryStatus(b) != upg.ImageInvalid {
+		t.Fatalf("nv_flag % x is not INVALID", b)
+	}
+	fx.b.flags = nil
+	a := fx.start(t)
+	if a.NV.Status != upg.ImageInvalid || a.NV.Outcome != NVUpgraded {
+		t.Fatalf("NV task on an INVALID nv_flag: status %v outcome %q, want it run and upgraded", a.NV.Status, a.NV.Outcome)
+	}
+	if diff := cmp.Diff([]string{"nv_flag=\x00\x00\x00"}, fx.b.flags); diff != "" {
+		t.Errorf("nv_flag writes (-want +got):\n%q", diff)
+	}
+	if k := fx.keys(t); k[0x7001] != "home-ssid" || k[nv.SyntheticVersionKey] != "nv-2.0.0" {
+		t.Errorf("after the merge: user key %q, version key %q", k[0x7001], k[nv.SyntheticVersionKey])
+	}
+}

@@ -30,7 +30,7 @@ func (d *Device) abBoot(res flashboot.Result) {
 // RunRegion reports the AB region the running app was booted from; ok is
 // false when no app runs or the device is not an AB build.
 func (d *Device) RunRegion() (r upg.Region, ok bool) {
-	if d.state != Running || !d.cfg.Upg.AB {
+	if d.state != Running || !d.BuiltAB(ProgFlashboot) {
 		return 0, false
 	}
 	return d.region, true

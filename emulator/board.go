@@ -35,6 +35,7 @@ func (b board) UpgOptions() upg.Options { return b.d.upgOptions(b.prog) }
 
 func (d *Device) upgOptions(p Program) upg.Options {
 	o := d.cfg.Upg
+	o.AB = d.BuiltAB(p)                // scheme.go: each program's own build
 	o.VerifyPolicy = d.verifyPolicy(p) // recovery.go: the firmware's SDK
 	if fn, ok := d.userVerify[p]; ok {
 		o.UserVerify, o.UserParam = fn, nil

@@ -32,11 +32,20 @@
 // region after three consecutive verification failures and the old app
 // runs. Reboot is upg_reboot: the SDK's 500 ms delay, then a reset.
 //
+// Config.FlashbootScheme and Config.AppScheme (scheme.go) build one program
+// for the other scheme than the layout's, the mismatch the guide warns
+// about (both must select "FOTA for AB", or neither); BuiltAB reports a
+// program's build. Config.Table replaces the layout's table (a product's
+// own, e.g. from partition.LoadJSON): the params burned at manufacture
+// carry it, and every program reads it from flash 0x380.
+//
 // # Recovery-path models
 //
-// Config.Models (recovery.go) adds what the SDK does not show: the
-// anti-rollback efuse words are burned forward (ssb for the flashboot copy
-// it boots, flashboot for the app it verified) unless NoRollbackBurn; a
+// Config.Models (recovery.go) adds what the SDK does not show: with
+// RollbackBurn (a model, off by default: nothing in the open-source SDK
+// burns them, spec §1.6 step 8, §6.2) the anti-rollback efuse words are
+// burned forward (ssb for the flashboot copy it boots, flashboot for the
+// app it verified); a
 // flash key in efuse turns on flash encryption (upg/encrypt.go); the SDK
 // version of each image selects the package verifier of the flashboot and
 // app built from it (upg/compat.go). Every boot event carries the
@@ -47,6 +56,27 @@
 // past versions is the observer's, not the device's: a Checkpoint carries
 // it across a cut, a device rebuilt from a flash file (FromFlash) only
 // sees the efuse word.
+//
+// # Verdicts
+//
+// Verdict classifies a settled device (DESIGN §5), in this order: no-boot
+// (ssb finds no flashboot) or brick (off or stuck: reset loop, WFI, boot
+// budget) by state, then nv-lost, rollback, false-success,
+// retries-exhausted, fell-back (AB), and upgraded, kept-old or mixed by the
+// app that runs.
+//
+// false-success (FalseSuccess, falsesuccess.go) is a failed upgrade
+// recorded as a success: the flag area says UPDATE_SUCCESS but an image of
+// the stored package is not in its partition (its first 0x300 bytes — the
+// signed header, which carries the code hash — differ from what the image
+// task writes). The SDK gets there through its third unsafe window (spec
+// §3.7 (c)): a cut after an image's third failure consumed its last retry
+// byte (the triplet then reads 00 00 00, FINISHED) and before complete_flag
+// is written makes the next boot skip that image and record SUCCESS; and
+// through uapi_upg_start called before uapi_upg_init (spec §4.2 step 1). A
+// primary flashboot restored from the backup after a good upgrade (spec
+// §4.6) is a later event, not counted. The check reads the flash through a
+// snapshot: no simulated time, no operation.
 //
 // # Time
 //

@@ -39,6 +39,9 @@ type Config struct {
 	// Models are the recovery-path models (recovery.go): anti-rollback
 	// burning, the flash encryption key, the firmware's SDK version.
 	Models Models
+	// FlashbootScheme and AppScheme are what flashboot and the app are
+	// built for (scheme.go); SchemeLayout, the default, follows Layout.
+	FlashbootScheme, AppScheme Scheme
 	// UserNV is the user's NV data (nv.go, ExpectNVKeys): keys whose loss
 	// or change is the nv-lost verdict. Set through ExpectNVKeys.
 	UserNV map[uint16][]byte

@@ -24,9 +24,13 @@ import (
 // the default device: anti-rollback words burned forward, no flash
 // encryption, firmware of upg.DefaultSDK.
 type Models struct {
-	// NoRollbackBurn keeps the anti-rollback efuse words as they are: an
-	// older version still boots after a newer one ran (rollback).
-	NoRollbackBurn bool
+	// RollbackBurn turns on the anti-rollback burning model: ssb and
+	// flashboot burn the efuse anti-rollback words forward after booting a
+	// newer version. Nothing in the open-source SDK burns them (spec §1.6
+	// step 8, §6.2: upg_anti_rollback_version_update is compiled out), so
+	// the default keeps them as they are: an older version still boots
+	// after a newer one ran (rollback).
+	RollbackBurn bool
 	// FlashKey, when set, is burned into efuse.AESKey at manufacture: the
 	// device has flash encryption.
 	FlashKey *[upg.FlashKeyLen]byte
@@ -155,7 +159,7 @@ func (d *Device) ssbBooted(id partition.ID, raw []byte) {
 		pol, _ := upg.PolicyOf(d.hist.fbSDK)
 		d.emit(KindBoot, fmt.Sprintf("ssb: %s is an SDK %s build (package verifier: %s)", id, d.hist.fbSDK, pol))
 	}
-	if d.cfg.Models.NoRollbackBurn {
+	if !d.cfg.Models.RollbackBurn {
 		return
 	}
 	ci, ok := codeInfo(raw)
@@ -209,7 +213,7 @@ func (d *Device) afterFlashboot(which uint32, res flashboot.Result) {
 // below one that already ran on this device (the emulator's memory) or
 // below the efuse word (possible only with secure boot off, which skips
 // the check): DESIGN §5's rollback. It needs secure boot off or the
-// anti-rollback words left unburned (Models.NoRollbackBurn); with both on,
+// anti-rollback words left unburned (the default, Models.RollbackBurn off); with both on,
 // an older app is refused at boot instead (VE, then brick or a heal).
 func (d *Device) rolledBack() (string, bool) {
 	if d.state != Running {
@@ -226,7 +230,7 @@ func (d *Device) rolledBack() (string, bool) {
 // The board implements flashboot.Models.
 
 // AntiRollbackBurn is flashboot.Models: the anti-rollback model switch.
-func (b board) AntiRollbackBurn() bool { return !b.d.cfg.Models.NoRollbackBurn }
+func (b board) AntiRollbackBurn() bool { return b.d.cfg.Models.RollbackBurn }
 
 // Event is flashboot.Models: an observation that is not a UART print.
 func (b board) Event(msg string) { b.d.emit(KindBoot, msg) }

@@ -25,7 +25,7 @@ func synthExt(t testing.TB, kind image.Kind, ver string, ext uint32) []byte {
 // TestBootStateInTrace checks that every boot event carries the retention
 // register and the efuse anti-rollback words, in the message and in JSON.
 func TestBootStateInTrace(t *testing.T) {
-	d, err := New(Config{})
+	d, err := New(Config{Models: Models{RollbackBurn: true}}) // the burning model, off by default
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestBootStateInTrace(t *testing.T) {
 // skipped, so a downgrade boots; the verdict says rollback.
 func TestRollbackVerdict(t *testing.T) {
 	for _, noBurn := range []bool{false, true} {
-		d, err := New(Config{Models: Models{NoRollbackBurn: noBurn}})
+		d, err := New(Config{Models: Models{RollbackBurn: !noBurn}})
 		if err != nil {
 			t.Fatal(err)
 		}

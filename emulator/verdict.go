@@ -18,6 +18,7 @@ const (
 	Rollback         Verdict = "rollback"          // an older anti-rollback version runs
 	NVLost           Verdict = "nv-lost"           // user NV data destroyed
 	Mixed            Verdict = "mixed"             // an app runs that is neither the old nor the new one
+	FalseSuccess     Verdict = "false-success"     // bootable, the upgrade recorded UPDATE_SUCCESS, but an image of the package is not installed
 )
 
 // Verdict classifies the device after it settled. old and new name the app
@@ -34,6 +35,9 @@ func (d *Device) Verdict(old, new string) Verdict {
 	}
 	if _, ok := d.rolledBack(); ok { // recovery.go
 		return Rollback
+	}
+	if _, ok := d.FalseSuccess(); ok { // falsesuccess.go
+		return FalseSuccess
 	}
 	if f, err := upg.New(d.Flash, d.Table(), upg.Options{}).ReadFlag(); err == nil &&
 		f.HeadMagic == upg.FlagHeadMagic && f.CompleteFlag == 0 && upg.Result(f.UpdateResult) == upg.ResultRetryAllFailed {

@@ -34,7 +34,8 @@
 // Every issued op, in this order: is passed to the hook (SetHook) with the
 // device still in its pre-op state (OpCount() == op.Index); increments the
 // op counter; is appended to the log when logging is on; and is then cut
-// (armed CutAt), refused by a fault (bad sector, FailProgramAt), or applied.
+// (armed CutAt), refused by a fault (bad sector, FailProgramAt, TimeoutAt), or applied
+// (and then, on a worn sector, left with its stuck bits).
 //
 // # Power cuts and tear models
 //
@@ -55,10 +56,21 @@
 //
 // # Other faults
 //
-// SetBadSector: erase and program ops touching the sector are counted but
-// return ErrBadSector and change nothing. FailProgramAt(n): the program op
-// with Index n returns ErrProgramFailed and changes nothing. FlipBit flips
-// one stored bit at once (a disturb error); it is not an op.
+// Named for what they are on real NOR (worn.go, spec §3.5: the SFC layer
+// reports only a not-ready timeout, never a program or erase failure):
+//
+//   - SetWornSector (the realistic bad sector): program and erase ops on the
+//     sector succeed but leave WornStuckBits seeded stuck bits at their
+//     stuck values; only a later hash check notices.
+//   - SetBadSector (the driver's timeout): erase and program ops touching
+//     the sector are counted but return ErrBadSector and change nothing.
+//   - TimeoutAt(n): the op with Index n, erase or program, returns
+//     ErrTimeout and changes nothing; FailProgramAt(n) is the same for a
+//     program op only (ErrProgramFailed). Every returned fault wraps
+//     ErrTimeout, which the update library reports as
+//     ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY (0x80001344).
+//   - FlipBit flips one stored bit at once (a disturb error); it is not an
+//     op.
 //
 // # Simulated time
 //

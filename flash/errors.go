@@ -29,15 +29,25 @@ var (
 )
 
 // Injected faults. The operation is counted (it has an Index, the hook saw
-// it, the log has it) but changes nothing.
+// it, the log has it) but changes nothing. The WS63's SFC driver never reads
+// a program or erase failure status from the chip: the only failure it
+// reports is that the chip did not become ready in time
+// (ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY, 0x80001344, spec §3.5), so every
+// injected failure is a timeout: each sentinel below wraps ErrTimeout. (A
+// worn sector that silently keeps bits wrong, SetWornSector, returns no
+// error at all.)
 var (
+	// ErrTimeout is returned by the operation whose Index was armed with
+	// TimeoutAt; ErrBadSector and ErrProgramFailed wrap it.
+	ErrTimeout = errors.New("flash: timeout waiting for the chip to be ready")
+
 	// ErrBadSector is returned when an erase or program touches a sector
 	// marked bad with SetBadSector.
-	ErrBadSector = errors.New("flash: bad sector")
+	ErrBadSector = fmt.Errorf("%w (bad sector)", ErrTimeout)
 
 	// ErrProgramFailed is returned by the program operation whose Index was
 	// armed with FailProgramAt.
-	ErrProgramFailed = errors.New("flash: program failed")
+	ErrProgramFailed = fmt.Errorf("%w (program)", ErrTimeout)
 )
 
 // Image file errors.

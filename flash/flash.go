@@ -79,6 +79,8 @@ type Device struct {
 	bad      [NumSectors]bool
 	nbad     int
 	failProg map[uint64]bool
+	timeout  map[uint64]bool       // TimeoutAt: ops of any kind
+	worn     map[uint32][]stuckBit // SetWornSector (worn.go), by sector
 	hook     func(Op)
 	logging  bool
 	log      []Op
@@ -289,6 +291,9 @@ func (d *Device) faulted(op Op) error {
 	if op.Kind == OpProgram && len(d.failProg) > 0 && d.failProg[op.Index] {
 		return ErrProgramFailed
 	}
+	if len(d.timeout) > 0 && d.timeout[op.Index] {
+		return ErrTimeout
+	}
 	return nil
 }
 
@@ -302,6 +307,7 @@ func (d *Device) programOp(addr uint32, p []byte) error {
 	}
 	d.elapsed += d.timing.PageProgram
 	d.andInto(addr, p)
+	d.stick(addr, uint32(len(p)))
 	return nil
 }
 
@@ -349,6 +355,7 @@ func (d *Device) eraseOp(addr uint32) error {
 	}
 	d.elapsed += d.timing.SectorErase
 	d.eraseSector(addr / SectorSize)
+	d.stick(addr, SectorSize)
 	return nil
 }
 
@@ -367,8 +374,9 @@ func (d *Device) eraseSector(s uint32) {
 // ---- tearing ----
 
 // applyTear powers the device off and applies op as torn by t. Faults
-// (bad sector, program failure) win: the chip refused the op, so nothing is
-// applied whatever the tear. An unknown tear kind behaves as TearBefore.
+// (bad sector, program failure, timeout) win: the op timed out, so nothing is
+// applied whatever the tear; a worn sector keeps its stuck bits after a
+// torn op that changed it. An unknown tear kind behaves as TearBefore.
 func (d *Device) applyTear(op Op, t Tear) {
 	d.off = true
 	if d.faulted(op) != nil {
@@ -379,6 +387,7 @@ func (d *Device) applyTear(op Op, t Tear) {
 	default:
 		return
 	}
+	defer d.stick(op.Addr, op.Len) // a worn sector's stuck bits (worn.go)
 	s := op.Addr / SectorSize
 	switch op.Kind {
 	case OpProgram:
@@ -459,6 +468,15 @@ func (d *Device) CutAt(n uint64, t Tear) {
 	d.cutArmed, d.cutAt, d.cutTear = true, n, t
 }
 
+// ArmedCut returns the operation number of an armed cut that can still
+// fire (it is not below OpCount).
+func (d *Device) ArmedCut() (uint64, bool) {
+	if !d.cutArmed || d.cutAt < d.ops {
+		return 0, false
+	}
+	return d.cutAt, true
+}
+
 // CutNow powers the device off at once; no op is torn.
 func (d *Device) CutNow() {
 	d.off = true
@@ -469,7 +487,7 @@ func (d *Device) CutNow() {
 func (d *Device) Off() bool { return d.off }
 
 // PowerOn makes the device usable again. Contents, wear, op counter,
-// elapsed time, bad sectors, program failures, hook and log persist, and so
+// elapsed time, bad and worn sectors, program failures, timeouts, hook and log persist, and so
 // does an armed cut that has not fired yet: a cut is armed at an operation
 // number, whatever happens before it (ClearFaults disarms it).
 func (d *Device) PowerOn() {
@@ -477,8 +495,9 @@ func (d *Device) PowerOn() {
 }
 
 // SetBadSector marks (or clears) the sector holding addr as bad: an erase or
-// program touching it is counted as an op but returns ErrBadSector and
-// changes nothing. Addresses at or beyond Size are ignored.
+// program touching it is counted as an op but returns ErrBadSector (a
+// not-ready timeout, ErrTimeout) and changes nothing. SetWornSector is the
+// silent kind. Addresses at or beyond Size are ignored.
 func (d *Device) SetBadSector(addr uint32, bad bool) {
 	if addr >= Size {
 		return
@@ -509,12 +528,24 @@ func (d *Device) FailProgramAt(n uint64) {
 	d.failProg[n] = true
 }
 
-// ClearFaults removes bad sectors, program failures and an armed cut. It
+// TimeoutAt makes the op with Index n, erase or program, return ErrTimeout
+// and change nothing: the driver's wait for the chip to be ready timed out
+// (ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY). It stays armed, as FailProgramAt.
+func (d *Device) TimeoutAt(n uint64) {
+	if d.timeout == nil {
+		d.timeout = make(map[uint64]bool)
+	}
+	d.timeout[n] = true
+}
+
+// ClearFaults removes bad and worn sectors, program failures, timeouts and an armed cut. It
 // does not power the device on.
 func (d *Device) ClearFaults() {
 	clear(d.bad[:])
 	d.nbad = 0
 	d.failProg = nil
+	d.timeout = nil
+	d.worn = nil
 	d.cutArmed = false
 }
 

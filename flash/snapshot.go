@@ -42,7 +42,7 @@ func (d *Device) Snapshot() *Snapshot {
 // Restore puts the device back in the state s was taken in: contents,
 // wear, op counter, elapsed time and phase label; the device is powered on.
 // Settings are kept as they are: timing, hook, logging and the log's
-// entries, bad sectors, program failures, and an armed cut that has not
+// entries, bad and worn sectors, program failures, timeouts, and an armed cut that has not
 // fired (so CutAt may be called before or after Restore). It is O(1) in
 // the contents.
 func (d *Device) Restore(s *Snapshot) {

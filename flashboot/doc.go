@@ -22,10 +22,15 @@
 // request the upgrade again ("Try fota fix app."), 6 gives up; the backup
 // copy restores the primary just before the jump, and the emulator is told
 // (Models.Event) when that puts an older or different flashboot back.
+// After a good app verification the two counters are cleared, each a
+// read-modify-write of its own four bits: bits 31:8 of 0x40000008 are kept.
 // Models (rollback.go, encrypt.go): flashboot burns the verified app's
-// anti-rollback version into efuse, and re-encrypts an app image whose
-// re_enc_flag asks for it, decrypting it at boot (flash on-the-fly
-// encryption with the efuse flash key).
+// anti-rollback version into efuse when the board turns that model on
+// (Models.AntiRollbackBurn; nothing in the open-source SDK burns it), and
+// re-encrypts a compressed app image whose re_enc_flag asks for it,
+// decrypting it at boot (flash on-the-fly encryption with the efuse flash
+// key); a raw image is copied as stored, as the SDK's full image task has
+// no crypto step.
 //
 // It runs on a Board the emulator provides; a power cut stops it inside a
 // flash call.

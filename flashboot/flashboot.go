@@ -139,8 +139,10 @@ func Run(b Board) Result {
 		res.reset(b)
 		return res
 	}
-	// Success: clear the reset and fix counters.
-	b.SetReg(RegFix, 0)
+	// Success: clear the reset and fix counters (set_reset_count(0),
+	// ws63_set_try_fix_cnt(0)): each a read-modify-write of its own four
+	// bits; bits 31:8 are kept (spec §4.5).
+	b.SetReg(RegFix, b.Reg(RegFix)&^(resetMask|fixMask))
 	burnAppVersion(b, app) // rollback.go: the anti-rollback model
 	res.Recovery = recovery(b)
 	res.App = app

@@ -312,3 +312,20 @@ func encryptedApp(t *testing.T, iv [16]byte) (plain, stored []byte, key [upg.Fla
 	upg.CryptAt(upg.FlashKey(key, l1, l2), iv, 0, stored[upg.EncryptOffset:])
 	return plain, stored, key
 }
+
+// TestGoodBootClearsOnlyCounters: spec §4.5 — after a good app verify
+// flashboot clears the boot reset counter (bits 7:4) and the fix counter
+// (bits 3:0) of 0x40000008, each a read-modify-write of its own bits: bits
+// 31:8 stay as they were.
+func TestGoodBootClearsOnlyCounters(t *testing.T) {
+	b := newFixBoard()
+	b.burn(t, partition.Flashboot, synth(t, image.KindFlashboot, "1", 0))
+	b.burn(t, partition.ImageA, synth(t, image.KindApp, "1", 0))
+	b.regs[RegFix] = 0xA5C0_0123 // other bits, reset count 2, fix count 3
+	if res := Run(b); res.Outcome != JumpApp {
+		t.Fatalf("outcome %v (%v)", res.Outcome, res.AppErr)
+	}
+	if got := b.regs[RegFix]; got != 0xA5C0_0100 {
+		t.Fatalf("0x40000008 = 0x%08x after a good boot, want 0xa5c00100", got)
+	}
+}

@@ -11,9 +11,10 @@ import (
 //
 // Boot refuses an image whose popcount(version_ext & mask) is below the
 // popcount of its efuse word (checked with secure boot on, image.Verify).
-// The SDK's open code never burns those words; something has to, or the
-// check never bites. The emulator models flashboot burning the app's word
-// and ssb burning flashboot's, forward only, after a successful
+// The SDK's open code never burns those words (spec §1.6 step 8, §6.2), so
+// the model is off by default (a Board without Models, or whose
+// AntiRollbackBurn is false, burns nothing); turned on, flashboot burns the
+// app's word and ssb flashboot's, forward only, after a successful
 // verification of a newer version:
 //
 //   - flashboot, once the app verified and before it jumps, burns the
@@ -23,9 +24,8 @@ import (
 //     boots, into efuse flashboot-version (8 bits, so at most 8).
 //
 // The key area's version words are not burned: the SDK's sign configs set
-// their mask to 0. A board implementing Models can switch burning off
-// (AntiRollbackBurn); an older version then still boots after a newer one
-// ran, which the emulator's verdict calls rollback.
+// their mask to 0. With burning off an older version still boots after a
+// newer one ran, which the emulator's verdict calls rollback.
 
 // RunOfOnes is the anti-rollback word with n bits set from bit 0, as the
 // guide's 0 → 1 → 3 → 7 → 0xF sequence (n ≥ 32 gives 0xFFFFFFFF).
@@ -39,7 +39,7 @@ func RunOfOnes(n int) uint32 {
 // burnAppVersion burns the verified app's anti-rollback version into
 // efuse (see above). app is the image as verified (header and code).
 func burnAppVersion(b Board, app []byte) {
-	if m, ok := b.(Models); ok && !m.AntiRollbackBurn() {
+	if m, ok := b.(Models); !ok || !m.AntiRollbackBurn() {
 		return
 	}
 	if len(app) < image.HeaderLen {

@@ -29,6 +29,10 @@ const (
 	// CodeAlign is the code-area granularity: the signing tool zero-pads the
 	// code to a multiple of 16 bytes and hashes the padded length.
 	CodeAlign = 16
+
+	// MaxCodeLen is the largest code area Build takes: what fits MaxLen
+	// with the header, padded.
+	MaxCodeLen = (MaxLen - HeaderLen) &^ (CodeAlign - 1)
 )
 
 // Image ids (spec §6.2 and §6.3). The key-area id names the image; the

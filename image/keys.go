@@ -7,13 +7,15 @@ import (
 	"crypto/sha256"
 	"encoding/asn1"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
-	"os"
 	"sync"
 
 	"github.com/ProtonMail/go-crypto/brainpool"
+
+	"github.com/ws63emu/ws63emu/internal/cliio"
 )
 
 // Keys are brainpoolP256r1 EC keys, the curve every WS63 signature uses
@@ -244,16 +246,77 @@ type ecPrivateKey struct {
 	PublicKey     asn1.BitString        `asn1:"optional,explicit,tag:1"`
 }
 
-// pkcs8 is PKCS #8's PrivateKeyInfo, as in "PRIVATE KEY" PEM blocks.
+// pkcs8 is PKCS #8's PrivateKeyInfo, as in "PRIVATE KEY" PEM blocks. The
+// algorithm's parameters are kept raw: other key types (RSA's NULL,
+// Ed25519's absent parameters) must decode far enough to be named.
 type pkcs8 struct {
 	Version    int
-	Algo       pkcs8Algo
+	Algo       pkixAlgo
 	PrivateKey []byte
 }
 
-type pkcs8Algo struct {
+// pkixAlgo is an AlgorithmIdentifier.
+type pkixAlgo struct {
 	Algorithm  asn1.ObjectIdentifier
-	Parameters asn1.ObjectIdentifier
+	Parameters asn1.RawValue `asn1:"optional"`
+}
+
+// spki is a SubjectPublicKeyInfo, as in "PUBLIC KEY" PEM blocks
+// (`openssl ec -pubout`).
+type spki struct {
+	Algo      pkixAlgo
+	PublicKey asn1.BitString
+}
+
+// Object identifiers of key types that are not brainpoolP256r1, named in
+// errors.
+var keyAlgNames = []struct {
+	oid  asn1.ObjectIdentifier
+	name string
+}{
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}, "an RSA key"},
+	{asn1.ObjectIdentifier{1, 3, 101, 112}, "an Ed25519 key"},
+	{asn1.ObjectIdentifier{1, 3, 101, 113}, "an Ed448 key"},
+	{asn1.ObjectIdentifier{1, 2, 840, 10040, 4, 1}, "a DSA key"},
+}
+
+// checkAlgo checks that an AlgorithmIdentifier names a brainpoolP256r1 EC
+// key, and says what the key is otherwise.
+func checkAlgo(a pkixAlgo) error {
+	for _, k := range keyAlgNames {
+		if a.Algorithm.Equal(k.oid) {
+			return fmt.Errorf("%s, not a brainpoolP256r1 EC key", k.name)
+		}
+	}
+	if !a.Algorithm.Equal(oidECPublicKey) {
+		return fmt.Errorf("key algorithm %v, not a brainpoolP256r1 EC key", a.Algorithm)
+	}
+	var curve asn1.ObjectIdentifier
+	if _, err := asn1.Unmarshal(a.Parameters.FullBytes, &curve); err != nil {
+		return fmt.Errorf("EC key without a named curve, not brainpoolP256r1")
+	}
+	if !curve.Equal(oidBrainpoolP256r1) {
+		return fmt.Errorf("EC key on curve %v, not brainpoolP256r1 (1.3.36.3.3.2.8.1.1.7)", curve)
+	}
+	return nil
+}
+
+// asn1Msg shortens encoding/asn1's errors, which can dump Go types.
+func asn1Msg(err error) string {
+	var se asn1.StructuralError
+	var sy asn1.SyntaxError
+	switch {
+	case errors.As(err, &se), errors.As(err, &sy):
+		return "malformed DER"
+	}
+	return err.Error()
+}
+
+// otherPEMTypes are PEM block types of keys that are not EC keys.
+var otherPEMTypes = map[string]string{
+	"RSA PRIVATE KEY": "an RSA key", "RSA PUBLIC KEY": "an RSA key", "DSA PRIVATE KEY": "a DSA key",
+	"OPENSSH PRIVATE KEY":   "an OpenSSH key (convert it with ssh-keygen -p -m PEM)",
+	"ENCRYPTED PRIVATE KEY": "an encrypted key (decrypt it with openssl pkcs8)",
 }
 
 // ParsePrivateKeyPEM decodes a brainpoolP256r1 private key in the PEM forms
@@ -261,42 +324,92 @@ type pkcs8Algo struct {
 // "EC PARAMETERS" block) or "PRIVATE KEY" (PKCS #8). Errors name the byte
 // offset of the offending PEM block.
 func ParsePrivateKeyPEM(data []byte) (*PrivateKey, error) {
+	k, _, err := parseKeyPEM(data, false)
+	return k, err
+}
+
+// ParsePublicKeyPEM decodes a brainpoolP256r1 public key: a "PUBLIC KEY"
+// block (SubjectPublicKeyInfo, as `openssl ec -pubout` writes it) or any
+// private key form ParsePrivateKeyPEM takes. It returns the raw X ‖ Y.
+func ParsePublicKeyPEM(data []byte) ([PublicKeyLen]byte, error) {
+	k, pub, err := parseKeyPEM(data, true)
+	if err != nil {
+		return [PublicKeyLen]byte{}, err
+	}
+	if k != nil {
+		return k.XY(), nil
+	}
+	return pub.XY(), nil
+}
+
+func parseKeyPEM(data []byte, public bool) (*PrivateKey, *PublicKey, error) {
+	want := "no EC PRIVATE KEY or PRIVATE KEY PEM block"
+	if public {
+		want = "no PUBLIC KEY, EC PRIVATE KEY or PRIVATE KEY PEM block"
+	}
 	rest := data
 	for {
 		off := len(data) - len(rest)
 		block, r := pem.Decode(rest)
 		if block == nil {
-			return nil, &FormatError{Off: int64(off), Msg: "no EC PRIVATE KEY or PRIVATE KEY PEM block", Err: ErrBadKey}
+			return nil, nil, &FormatError{Off: int64(off), Msg: want, Err: ErrBadKey}
 		}
 		if start := bytes.Index(rest, []byte("-----BEGIN")); start >= 0 {
 			off += start
+		}
+		bad := func(format string, a ...any) error {
+			return &FormatError{Off: int64(off), Msg: fmt.Sprintf(format, a...), Err: ErrBadKey}
 		}
 		rest = r
 		switch block.Type {
 		case "EC PARAMETERS":
 			var oid asn1.ObjectIdentifier
 			if _, err := asn1.Unmarshal(block.Bytes, &oid); err != nil || !oid.Equal(oidBrainpoolP256r1) {
-				return nil, &FormatError{Off: int64(off), Msg: "EC PARAMETERS is not the brainpoolP256r1 curve", Err: ErrBadKey}
+				return nil, nil, bad("EC PARAMETERS is not the brainpoolP256r1 curve")
 			}
 		case "EC PRIVATE KEY":
 			k, err := parseSEC1(block.Bytes, true)
 			if err != nil {
-				return nil, &FormatError{Off: int64(off), Msg: "EC PRIVATE KEY: " + err.Error(), Err: ErrBadKey}
+				return nil, nil, bad("EC PRIVATE KEY: %s", asn1Msg(err))
 			}
-			return k, nil
+			return k, nil, nil
 		case "PRIVATE KEY":
 			var p pkcs8
 			if _, err := asn1.Unmarshal(block.Bytes, &p); err != nil {
-				return nil, &FormatError{Off: int64(off), Msg: "PRIVATE KEY: " + err.Error(), Err: ErrBadKey}
+				return nil, nil, bad("PRIVATE KEY: %s", asn1Msg(err))
 			}
-			if !p.Algo.Algorithm.Equal(oidECPublicKey) || !p.Algo.Parameters.Equal(oidBrainpoolP256r1) {
-				return nil, &FormatError{Off: int64(off), Msg: "PRIVATE KEY is not a brainpoolP256r1 EC key", Err: ErrBadKey}
+			if err := checkAlgo(p.Algo); err != nil {
+				return nil, nil, bad("PRIVATE KEY: %v", err)
 			}
 			k, err := parseSEC1(p.PrivateKey, false)
 			if err != nil {
-				return nil, &FormatError{Off: int64(off), Msg: "PRIVATE KEY: " + err.Error(), Err: ErrBadKey}
+				return nil, nil, bad("PRIVATE KEY: %s", asn1Msg(err))
 			}
-			return k, nil
+			return k, nil, nil
+		case "PUBLIC KEY":
+			if !public {
+				return nil, nil, bad("a PUBLIC KEY; signing needs the private key")
+			}
+			var p spki
+			if _, err := asn1.Unmarshal(block.Bytes, &p); err != nil {
+				return nil, nil, bad("PUBLIC KEY: %s", asn1Msg(err))
+			}
+			if err := checkAlgo(p.Algo); err != nil {
+				return nil, nil, bad("PUBLIC KEY: %v", err)
+			}
+			pt := p.PublicKey.RightAlign()
+			if len(pt) != 1+PublicKeyLen || pt[0] != 4 {
+				return nil, nil, bad("PUBLIC KEY: want an uncompressed point (0x04, X, Y), got %d bytes", len(pt))
+			}
+			pub, err := PublicKeyFromXY([PublicKeyLen]byte(pt[1:]))
+			if err != nil {
+				return nil, nil, bad("PUBLIC KEY: the point is not on brainpoolP256r1")
+			}
+			return nil, pub, nil
+		default:
+			if what, ok := otherPEMTypes[block.Type]; ok {
+				return nil, nil, bad("%s PEM block is %s, not a brainpoolP256r1 EC key", block.Type, what)
+			}
 		}
 	}
 }
@@ -356,15 +469,51 @@ func (k *PrivateKey) MarshalPEM() []byte {
 	return b.Bytes()
 }
 
-// LoadPrivateKey reads a PEM key file; errors name the file.
+// LoadPrivateKey reads a PEM key file (at most cliio.KeyLimit bytes);
+// errors name the file and the byte offset.
 func LoadPrivateKey(path string) (*PrivateKey, error) {
-	data, err := os.ReadFile(path)
+	data, err := cliio.ReadFile(path, cliio.KeyLimit, "a PEM key")
 	if err != nil {
-		return nil, fmt.Errorf("image: %w", err)
+		return nil, err
 	}
 	k, err := ParsePrivateKeyPEM(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, keyFileErr(path, err)
 	}
 	return k, nil
+}
+
+// LoadPublicKey reads a PEM key file for verifying: a public key or a
+// private key; it returns the raw X ‖ Y.
+func LoadPublicKey(path string) ([PublicKeyLen]byte, error) {
+	data, err := cliio.ReadFile(path, cliio.KeyLimit, "a PEM key")
+	if err != nil {
+		return [PublicKeyLen]byte{}, err
+	}
+	xy, err := ParsePublicKeyPEM(data)
+	if err != nil {
+		return xy, keyFileErr(path, err)
+	}
+	return xy, nil
+}
+
+// keyFileError is a key file's *FormatError with the file's name in
+// front: "root.pem: offset 0: …".
+type keyFileError struct {
+	path string
+	fe   *FormatError
+}
+
+func (e *keyFileError) Error() string {
+	return fmt.Sprintf("%s: offset %d: %s", e.path, e.fe.Off, e.fe.Msg)
+}
+
+func (e *keyFileError) Unwrap() error { return e.fe }
+
+func keyFileErr(path string, err error) error {
+	var fe *FormatError
+	if errors.As(err, &fe) {
+		return &keyFileError{path, fe}
+	}
+	return fmt.Errorf("%s: %w", path, err)
 }

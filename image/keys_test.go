@@ -2,7 +2,10 @@ package image
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/asn1"
 	"encoding/binary"
 	"encoding/hex"
@@ -158,7 +161,7 @@ func TestParsePEMErrors(t *testing.T) {
 	secOnly := good[bytes.Index(good, []byte("-----BEGIN EC PRIVATE KEY")):]
 	prefix := "# a comment line\n"
 	cert := "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
-	p256, _ := asn1.Marshal(pkcs8{Algo: pkcs8Algo{Algorithm: oidECPublicKey, Parameters: asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 7}}, PrivateKey: []byte{0x30, 0}})
+	p256, _ := asn1.Marshal(pkcs8{Algo: pkixAlgo{Algorithm: oidECPublicKey, Parameters: rawOID(asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 7})}, PrivateKey: []byte{0x30, 0}})
 	for _, tc := range []struct {
 		name string
 		data string
@@ -171,7 +174,7 @@ func TestParsePEMErrors(t *testing.T) {
 		{"bad curve params", "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n" + string(secOnly), 0},
 		{"PKCS#8 P-256 key", prefix + string(pemEncode("PRIVATE KEY", p256)), int64(len(prefix))},
 		{"PKCS#8 bad DER", cert + string(pemEncode("PRIVATE KEY", []byte{0x30, 0x01})), int64(len(cert))},
-		{"PKCS#8 bad inner key", string(pemEncode("PRIVATE KEY", mustMarshal(pkcs8{Algo: pkcs8Algo{Algorithm: oidECPublicKey, Parameters: oidBrainpoolP256r1}, PrivateKey: []byte{1}}))), 0},
+		{"PKCS#8 bad inner key", string(pemEncode("PRIVATE KEY", mustMarshal(pkcs8{Algo: pkixAlgo{Algorithm: oidECPublicKey, Parameters: rawOID(oidBrainpoolP256r1)}, PrivateKey: []byte{1}}))), 0},
 		{"SEC1 without curve", string(pemEncode("EC PRIVATE KEY", mustMarshal(struct {
 			Version    int
 			PrivateKey []byte
@@ -356,4 +359,100 @@ func mustMarshal(v any) []byte {
 
 func pemEncode(typ string, der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
+}
+
+func rawOID(oid asn1.ObjectIdentifier) asn1.RawValue {
+	b, err := asn1.Marshal(oid)
+	if err != nil {
+		panic(err)
+	}
+	return asn1.RawValue{FullBytes: b}
+}
+
+// TestPublicKeyPEM: verifying takes the public key as `openssl ec -pubout`
+// writes it, or the private key; signing refuses a public key.
+func TestPublicKeyPEM(t *testing.T) {
+	k := testKey(t, "pub")
+	xy := k.XY()
+	der := mustMarshal(spki{Algo: pkixAlgo{Algorithm: oidECPublicKey, Parameters: rawOID(oidBrainpoolP256r1)},
+		PublicKey: asn1.BitString{Bytes: append([]byte{4}, xy[:]...), BitLength: 520}})
+	pubPEM := pemEncode("PUBLIC KEY", der)
+	got, err := ParsePublicKeyPEM(pubPEM)
+	if err != nil || got != xy {
+		t.Fatalf("public key PEM: %x, %v", got, err)
+	}
+	if got, err := ParsePublicKeyPEM(k.MarshalPEM()); err != nil || got != xy {
+		t.Fatalf("private key PEM as public: %x, %v", got, err)
+	}
+	if _, err := ParsePrivateKeyPEM(pubPEM); err == nil || !strings.Contains(err.Error(), "signing needs the private key") {
+		t.Fatalf("private key from a public PEM: %v", err)
+	}
+	off := xy
+	off[63] ^= 1
+	bad := mustMarshal(spki{Algo: pkixAlgo{Algorithm: oidECPublicKey, Parameters: rawOID(oidBrainpoolP256r1)},
+		PublicKey: asn1.BitString{Bytes: append([]byte{4}, off[:]...), BitLength: 520}})
+	if _, err := ParsePublicKeyPEM(pemEncode("PUBLIC KEY", bad)); !errors.Is(err, ErrBadKey) {
+		t.Fatalf("point off the curve: %v", err)
+	}
+	p := filepath.Join(t.TempDir(), "pub.pem")
+	if err := os.WriteFile(p, pubPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := LoadPublicKey(p); err != nil || got != xy {
+		t.Fatalf("LoadPublicKey: %x, %v", got, err)
+	}
+}
+
+// TestOtherKeyTypesNamed: an RSA or Ed25519 key is named as such in one
+// short line, with the file and offset and without Go's ASN.1 type dumps.
+func TestOtherKeyTypesNamed(t *testing.T) {
+	rsaKey, err := rsa.GenerateKey(&seededReader{}, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, edKey, err := ed25519.GenerateKey(&seededReader{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsa8, _ := x509.MarshalPKCS8PrivateKey(rsaKey)
+	ed8, _ := x509.MarshalPKCS8PrivateKey(edKey)
+	edPub, _ := x509.MarshalPKIXPublicKey(edKey.Public())
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		pem  []byte
+		want string
+	}{
+		{"rsa pkcs8", pemEncode("PRIVATE KEY", rsa8), "an RSA key, not a brainpoolP256r1 EC key"},
+		{"rsa pkcs1", pemEncode("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rsaKey)), "is an RSA key"},
+		{"ed25519", pemEncode("PRIVATE KEY", ed8), "an Ed25519 key"},
+		{"ed25519 public", pemEncode("PUBLIC KEY", edPub), "an Ed25519 key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, "k.pem")
+			if err := os.WriteFile(p, tc.pem, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := LoadPublicKey(p)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), p+": offset 0: ") {
+				t.Fatalf("err %v, want %q after %q", err, tc.want, p+": offset 0: ")
+			}
+			if strings.Contains(err.Error(), "asn1") || strings.Contains(err.Error(), "image:") || len(err.Error()) > 200 {
+				t.Fatalf("err %q: want one short line without Go internals", err)
+			}
+		})
+	}
+	if _, err := LoadPrivateKey("/dev/zero"); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("LoadPrivateKey(/dev/zero): %v", err)
+	}
+}
+
+type seededReader struct{ b byte }
+
+func (s *seededReader) Read(p []byte) (int, error) {
+	for i := range p {
+		s.b = s.b*29 + 11
+		p[i] = s.b
+	}
+	return len(p), nil
 }

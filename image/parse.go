@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/ws63emu/ws63emu/internal/cliio"
 )
 
 // Parse reads a signed image from r, whose size is size bytes. r may be a
@@ -101,16 +102,12 @@ func ParseWith(r io.ReaderAt, size int64, o ParseOptions) (*Image, error) {
 // ReadFile parses the image in a file; errors name the file. As with Parse,
 // on ErrBodyHash the image is returned with the error.
 func ReadFile(path string) (*Image, error) {
-	f, err := os.Open(path)
+	in, err := cliio.Open(path, cliio.ImageLimit, "an image")
 	if err != nil {
-		return nil, fmt.Errorf("image: %w", err)
+		return nil, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("image: %w", err)
-	}
-	im, err := Parse(f, st.Size())
+	defer in.Close()
+	im, err := Parse(in, in.Size)
 	if err != nil {
 		return im, fmt.Errorf("%s: %w", path, err)
 	}

@@ -74,13 +74,28 @@
 //
 // # Validation
 //
-// Validate checks exactly 16 entries with the 16 known ids, each once; 4 KiB
-// alignment of non-empty partitions (the root key partition's size 0x800 is
-// exempt because the SDK ships it so); the root key partition at flash 0
-// holding at least the params blob; every partition inside the flash; no
-// overlap between non-empty partitions (empty ones, like rsv1..rsv5, may sit
-// anywhere in bounds). Each failure is an *EntryError naming the entries and
-// wrapping a distinct sentinel.
+// Validate checks exactly 16 entries (uapi_partition_init refuses fewer, the
+// guide allows at most 16 ids); the FixedIDs (0x00..0x03, 0x08, 0x09, 0x10,
+// 0x11, 0x20, 0x21), which the SDK looks up, each present; every other id a
+// customer id 0x30..0x3F (the guide: "ids from 0x30 can be customised";
+// param_sector.json: "data on flash: 0x30 ~ 0x3F"), none twice; 4 KiB
+// alignment of non-empty partitions (the root key partition's size 0x800
+// is exempt because the SDK ships it so); the root key partition at flash
+// 0 holding at least the params blob; every partition inside the flash; no
+// overlap between non-empty partitions (empty ones, like rsv1..rsv5, may
+// sit anywhere in bounds). Each failure is an *EntryError naming the
+// entries, with their positions (Items), and wrapping a distinct sentinel.
+//
+// # JSON
+//
+// ParseJSON decodes the SDK's param_sector*.json as param_packet.py reads it
+// (hex strings). LoadJSON adds the checks above and the device's image id
+// check, and reports a failure as a one-line *JSONError naming the file and
+// the JSON field ("Partition_Tbl.param_info[9] and [10]: … partitions
+// overlap"). The SDK's default json packs to exactly the table at 0x380 of
+// the real params blob. param_packet.py itself checks none of this: a bad
+// json builds a params.bin that the device refuses or misreads, which is
+// why the emulator refuses it up front.
 //
 // # Views
 //

@@ -68,9 +68,12 @@ var (
 	// ErrCount is returned when the table does not hold exactly ItemCount
 	// entries (the device copies exactly 16).
 	ErrCount = errors.New("partition: wrong number of entries")
-	// ErrUnknownID is returned when an entry's id is not one of the 16 ids
-	// of the WS63 tables (KnownIDs).
-	ErrUnknownID = errors.New("partition: unknown partition id")
+	// ErrUnknownID is returned when an entry's id is neither one of the
+	// FixedIDs nor a customer id (0x30..0x3F).
+	ErrUnknownID = errors.New("partition: partition id neither fixed nor a customer id (0x30..0x3f)")
+	// ErrMissing is returned when one of the FixedIDs has no entry: the
+	// SDK's code looks each of them up (the guide: do not delete ids).
+	ErrMissing = errors.New("partition: fixed partition id missing")
 	// ErrDuplicate is returned when two entries share an id.
 	ErrDuplicate = errors.New("partition: duplicate partition id")
 	// ErrMisaligned is returned when a non-empty partition's offset or size
@@ -111,10 +114,14 @@ type EntryError struct {
 	Other Entry
 	Err   error
 	Msg   string // detail, e.g. the flash size
+	// Items are the positions in Table.Entries of Entry and, for
+	// ErrOverlap and ErrDuplicate, Other; nil when the error is about the
+	// whole table (ErrCount, ErrMissing) or an entry outside one.
+	Items []int
 }
 
 func (e *EntryError) Error() string {
-	if e.Err == ErrCount {
+	if e.Err == ErrCount || e.Err == ErrMissing {
 		return fmt.Sprintf("partition: %s (%s)", strings.TrimPrefix(e.Err.Error(), "partition: "), e.Msg)
 	}
 	s := fmt.Sprintf("partition: %s [0x%06x,+0x%x)", e.Entry.ID.label(), e.Entry.Offset, e.Entry.Size)

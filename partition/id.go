@@ -60,6 +60,26 @@ var idNames = map[ID]string{
 // Known reports whether id is one of KnownIDs.
 func (id ID) Known() bool { _, ok := idNames[id]; return ok }
 
+// FixedIDs are the ids the SDK's code looks up (param_sector.json's
+// "Fixed item id" list without the reserves): every table must hold them.
+var FixedIDs = [...]ID{SSB, Flashboot, FlashbootBackup, RootKey, CustomerFactory, NVBackup, NVData, CrashInfo, ImageA, FotaData}
+
+// Fixed reports whether id is one of FixedIDs.
+func (id ID) Fixed() bool {
+	for _, f := range FixedIDs {
+		if f == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Customer reports whether id is in the customer range 0x30..0x3F
+// (param_sector.json: "data on flash: 0x30 ~ 0x3F"; the guide: "ids from
+// 0x30 can be customised"). A table's six non-fixed entries take ids from
+// this range.
+func (id ID) Customer() bool { return id >= 0x30 && id <= 0x3F }
+
 // Custom reports whether id is a customer partition id (0x30..0x35), the
 // ones the guide's FAQ lets a customer configure.
 func (id ID) Custom() bool { return id >= Reserve0 && id <= Reserve5 }

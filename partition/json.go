@@ -2,8 +2,10 @@ package partition
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -35,6 +37,14 @@ func ParseJSON(r io.Reader, name string) (Table, error) {
 	}
 	var doc sectorJSON
 	if err := json.Unmarshal(data, &doc); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return Table{}, fmt.Errorf("%w: %s: offset %d: %v", ErrJSON, name, se.Offset, err)
+		case errors.As(err, &te):
+			return Table{}, fmt.Errorf("%w: %s: offset %d: field %s: %s where the SDK has %s", ErrJSON, name, te.Offset, te.Field, te.Value, jsonWant(te.Field))
+		}
 		return Table{}, fmt.Errorf("%w: %s: %v", ErrJSON, name, err)
 	}
 	p := doc.PartitionTbl
@@ -79,6 +89,17 @@ func ParseJSON(r io.Reader, name string) (Table, error) {
 	return t, nil
 }
 
+// jsonWant says what the SDK's json holds at a field.
+func jsonWant(field string) string {
+	switch {
+	case strings.Contains(field, "param_info"):
+		return "a list of [id, offset, size] hex strings"
+	case field == "Partition_Tbl":
+		return "an object"
+	}
+	return "a hex string"
+}
+
 // parseHex parses a hex number with an optional 0x prefix, like Python's
 // int(s, 16).
 func parseHex(s string, bits int) (uint64, error) {
@@ -91,4 +112,73 @@ func parseHex(s string, bits int) (uint64, error) {
 		return 0, fmt.Errorf("bad %d-bit hex value %q", bits, s)
 	}
 	return v, nil
+}
+
+// JSONError is a param_sector json that decodes but describes a table the
+// device cannot use. Field is the JSON path of the culprit
+// ("Partition_Tbl.param_info[9]"); Err is the validation sentinel
+// (ErrOverlap, ErrCount, ErrInit, …). It also matches ErrJSON.
+type JSONError struct {
+	File  string
+	Field string
+	Err   error // an *EntryError or a *FormatError, or a sentinel
+}
+
+func (e *JSONError) Error() string {
+	msg := strings.TrimPrefix(e.Err.Error(), "partition: ")
+	return fmt.Sprintf("partition: %s: %s: %s", e.File, e.Field, msg)
+}
+
+func (e *JSONError) Unwrap() []error { return []error{ErrJSON, e.Err} }
+
+// LoadJSON reads an SDK param_sector*.json (ParseJSON) and checks it as the
+// device and the guide require: image_id must be TableImageID (else
+// uapi_partition_init fails, ErrInit), and the table must pass Validate
+// against FlashSize — exactly 16 items, the fixed ids present, the other
+// ids customer ids (0x30..0x3F) used once, 4 KiB alignment, the params
+// blob at 0, inside the flash, no overlap. Errors name the file and the
+// JSON field (a *JSONError).
+func LoadJSON(r io.Reader, name string) (Table, error) {
+	t, err := ParseJSON(r, name)
+	if err != nil {
+		return Table{}, err
+	}
+	if t.ImageID != TableImageID {
+		return Table{}, &JSONError{File: name, Field: "Partition_Tbl.image_id",
+			Err: &FormatError{Msg: fmt.Sprintf("0x%08X, want 0x%08X (uapi_partition_init refuses the table)", t.ImageID, uint32(TableImageID)), Err: ErrInit}}
+	}
+	err = t.Validate(FlashSize)
+	if err == nil {
+		return t, nil
+	}
+	ee, ok := err.(*EntryError)
+	if !ok {
+		return Table{}, &JSONError{File: name, Field: "Partition_Tbl.param_info", Err: err}
+	}
+	field := "Partition_Tbl.param_info"
+	switch {
+	case ee.Err == ErrCount:
+		n := len(t.Entries)
+		why := "the guide allows at most 16 partition ids"
+		if n < ItemCount {
+			why = "uapi_partition_init refuses fewer than 16 (ERRCODE_PARTITION_INIT_ERR)"
+		}
+		return Table{}, &JSONError{File: name, Field: field, Err: &EntryError{Err: ErrCount, Msg: fmt.Sprintf("%d items, want %d: %s", n, ItemCount, why)}}
+	case len(ee.Items) == 2:
+		a, b := min(ee.Items[0], ee.Items[1]), max(ee.Items[0], ee.Items[1])
+		field = fmt.Sprintf("%s[%d] and [%d]", field, a, b)
+	case len(ee.Items) == 1:
+		field = fmt.Sprintf("%s[%d]", field, ee.Items[0])
+	}
+	return Table{}, &JSONError{File: name, Field: field, Err: ee}
+}
+
+// LoadJSONFile is LoadJSON on a file; errors name the file as given.
+func LoadJSONFile(path string) (Table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Table{}, fmt.Errorf("%w: %v", ErrJSON, err)
+	}
+	defer f.Close()
+	return LoadJSON(f, path)
 }

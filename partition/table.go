@@ -115,9 +115,12 @@ func (t Table) At(addr uint32) (Entry, bool) {
 // device relies on, in this order, returning the first failure as an
 // *EntryError wrapping one of:
 //
-//   - ErrCount: not exactly ItemCount entries (the device copies 16);
-//   - ErrUnknownID, ErrDuplicate: the ids must be KnownIDs, each once
-//     (so all 16 are present);
+//   - ErrCount: not exactly ItemCount entries (uapi_partition_init refuses
+//     fewer than 16 and copies 16; the guide allows at most 16 ids);
+//   - ErrUnknownID, ErrDuplicate: each id is one of the FixedIDs or a
+//     customer id (0x30..0x3F), and no id appears twice;
+//   - ErrMissing: every one of the FixedIDs is present (so the other six
+//     entries are customer partitions);
 //   - ErrMisaligned: a non-empty partition's offset or size is not a multiple
 //     of SectorSize. The root key partition's size is exempt: the SDK ships
 //     0x000000/0x800 and the params blob is only ParamsLen (0x780) bytes;
@@ -126,47 +129,56 @@ func (t Table) At(addr uint32) (Entry, bool) {
 //   - ErrOutsideFlash: a partition (empty ones included) ends past flashSize;
 //   - ErrOverlap: two non-empty partitions overlap. Empty partitions (the
 //     SDK's rsv1..rsv5) may sit anywhere inside the flash.
+//
+// EntryError.Items gives the positions of the entries involved, so a caller
+// can name the line of its own source (LoadJSON names param_info[i]).
 func (t Table) Validate(flashSize uint32) error {
 	if len(t.Entries) != ItemCount {
 		return &EntryError{Err: ErrCount, Msg: fmt.Sprintf("%d entries, want %d", len(t.Entries), ItemCount)}
 	}
-	seen := make(map[ID]Entry, len(t.Entries))
-	for _, e := range t.Entries {
-		if !e.ID.Known() {
-			return &EntryError{Entry: e, Err: ErrUnknownID}
+	seen := make(map[ID]int, len(t.Entries))
+	for i, e := range t.Entries {
+		if !e.ID.Fixed() && !e.ID.Customer() {
+			return &EntryError{Entry: e, Err: ErrUnknownID, Items: []int{i}}
 		}
-		if o, dup := seen[e.ID]; dup {
-			return &EntryError{Entry: e, Other: o, Err: ErrDuplicate}
+		if j, dup := seen[e.ID]; dup {
+			return &EntryError{Entry: e, Other: t.Entries[j], Err: ErrDuplicate, Items: []int{i, j}}
 		}
-		seen[e.ID] = e
+		seen[e.ID] = i
 	}
-	for _, e := range t.Entries {
+	for _, id := range FixedIDs {
+		if _, ok := seen[id]; !ok {
+			return &EntryError{Entry: Entry{ID: id}, Err: ErrMissing, Msg: fmt.Sprintf("no entry for %s; the SDK looks it up", id.label())}
+		}
+	}
+	for i, e := range t.Entries {
 		if e.Size == 0 {
 			continue
 		}
 		if e.Offset%SectorSize != 0 || (e.Size%SectorSize != 0 && e.ID != RootKey) {
-			return &EntryError{Entry: e, Err: ErrMisaligned}
+			return &EntryError{Entry: e, Err: ErrMisaligned, Items: []int{i}}
 		}
 	}
-	if rk := seen[RootKey]; rk.Offset != 0 || rk.Size < ParamsLen {
-		return &EntryError{Entry: rk, Err: ErrParamsPlacement, Msg: fmt.Sprintf("need offset 0 and size >= 0x%x", ParamsLen)}
+	if i := seen[RootKey]; t.Entries[i].Offset != 0 || t.Entries[i].Size < ParamsLen {
+		return &EntryError{Entry: t.Entries[i], Err: ErrParamsPlacement, Items: []int{i}, Msg: fmt.Sprintf("need offset 0 and size >= 0x%x", ParamsLen)}
 	}
-	for _, e := range t.Entries {
+	for i, e := range t.Entries {
 		if e.end64() > uint64(flashSize) {
-			return &EntryError{Entry: e, Err: ErrOutsideFlash, Msg: fmt.Sprintf("flash size 0x%x", flashSize)}
+			return &EntryError{Entry: e, Err: ErrOutsideFlash, Items: []int{i}, Msg: fmt.Sprintf("flash size 0x%x", flashSize)}
 		}
 	}
 	// Sort non-empty partitions by offset; neighbours must not overlap.
-	var ne []Entry
-	for _, e := range t.Entries {
+	var ne []int
+	for i, e := range t.Entries {
 		if e.Size != 0 {
-			ne = append(ne, e)
+			ne = append(ne, i)
 		}
 	}
-	sort.SliceStable(ne, func(i, j int) bool { return ne[i].Offset < ne[j].Offset })
-	for i := 1; i < len(ne); i++ {
-		if ne[i].Offset < ne[i-1].End() {
-			return &EntryError{Entry: ne[i-1], Other: ne[i], Err: ErrOverlap}
+	sort.SliceStable(ne, func(a, b int) bool { return t.Entries[ne[a]].Offset < t.Entries[ne[b]].Offset })
+	for k := 1; k < len(ne); k++ {
+		prev, cur := t.Entries[ne[k-1]], t.Entries[ne[k]]
+		if cur.Offset < prev.End() {
+			return &EntryError{Entry: prev, Other: cur, Err: ErrOverlap, Items: []int{ne[k-1], ne[k]}}
 		}
 	}
 	return nil

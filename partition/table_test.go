@@ -138,7 +138,11 @@ func TestValidate(t *testing.T) {
 			t.Entries = append(t.Entries, partition.Entry{ID: 0x36, Offset: 0x3F3000})
 		}), partition.FlashSize, partition.ErrCount, 0},
 		{"no entries", partition.Table{}, partition.FlashSize, partition.ErrCount, 0},
-		{"unknown id", mutate(func(t *partition.Table) { t.Entries[15].ID = 0x36 }), partition.FlashSize, partition.ErrUnknownID, 0x36},
+		{"customer id 0x36 for rsv5", mutate(func(t *partition.Table) { t.Entries[15].ID = 0x36 }), partition.FlashSize, nil, 0},
+		{"customer id 0x3f for rsv0", mutate(func(t *partition.Table) { t.Entries[10].ID = 0x3F }), partition.FlashSize, nil, 0},
+		{"firmware id 0x22", mutate(func(t *partition.Table) { t.Entries[15].ID = 0x22 }), partition.FlashSize, partition.ErrUnknownID, 0x22},
+		{"id 0x40", mutate(func(t *partition.Table) { t.Entries[15].ID = 0x40 }), partition.FlashSize, partition.ErrUnknownID, 0x40},
+		{"fixed id replaced", mutate(func(t *partition.Table) { t.Entries[4].ID = 0x36 }), partition.FlashSize, partition.ErrMissing, partition.CustomerFactory},
 		{"duplicate id", mutate(func(t *partition.Table) { t.Entries[15].ID = partition.Reserve4 }), partition.FlashSize, partition.ErrDuplicate, partition.Reserve4},
 		{"misaligned offset", mutate(func(t *partition.Table) { set(t, partition.FotaData, 0x270800, 0x182800) }), partition.FlashSize, partition.ErrMisaligned, partition.FotaData},
 		{"misaligned size", mutate(func(t *partition.Table) { set(t, partition.FotaData, 0x270000, 0x182800) }), partition.FlashSize, partition.ErrMisaligned, partition.FotaData},
@@ -166,6 +170,18 @@ func TestValidate(t *testing.T) {
 			}
 			if tc.want != partition.ErrCount && ee.Entry.ID != tc.wantID {
 				t.Errorf("EntryError.Entry.ID = %s, want %s (%v)", ee.Entry.ID, tc.wantID, err)
+			}
+			for k, i := range ee.Items {
+				want := ee.Entry
+				if k == 1 {
+					want = ee.Other
+				}
+				if i < 0 || i >= len(tc.table.Entries) || tc.table.Entries[i] != want {
+					t.Errorf("EntryError.Items[%d] = %d does not point at %+v", k, i, want)
+				}
+			}
+			if len(ee.Items) == 0 && tc.want != partition.ErrCount && tc.want != partition.ErrMissing {
+				t.Errorf("EntryError.Items empty for %v", err)
 			}
 		})
 	}

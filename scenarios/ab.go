@@ -46,6 +46,9 @@ func (p *parser) abUpgrade(a *args) (Command, error) {
 	if err := a.done(1, 1); err != nil {
 		return nil, err
 	}
+	if !p.appAB {
+		return nil, a.errf("the app is not built for AB (layout=%s): it has no upg_ab_* functions; to script the mismatch the guide warns about, build it so: device … app-scheme=ab", p.layout)
+	}
 	c.Image = a.pos[0]
 	im, ok := p.images[c.Image]
 	switch {

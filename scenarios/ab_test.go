@@ -187,6 +187,7 @@ expect region A|B|none
 		{"region C", dev + "expect region C\n", 4, `region "C": want A, B or none`},
 		{"region lower case", dev + "expect region a\n", 4, `region "a"`},
 		{"bad bug flag", "device layout=ab ab-start-bug=yes\n", 1, `want on|off`},
+		{"compress layout", "device layout=compress\nimage a kind=app version=1\nab-upgrade a\n", 3, `the app is not built for AB`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse("t.scn", strings.NewReader(tt.src))

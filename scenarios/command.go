@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -94,6 +95,7 @@ type DeviceCmd struct {
 	Engine string
 
 	DeviceModels // recovery.go: hilink layout, sdk, flash encryption, anti-rollback burn, image map
+	DeviceBuild  // build.go: params json, flashboot and app schemes
 }
 
 func (c *DeviceCmd) String() string {
@@ -114,7 +116,7 @@ func (c *DeviceCmd) String() string {
 	if c.Engine != "" {
 		s += " engine=" + c.Engine
 	}
-	return s + c.DeviceModels.String()
+	return s + c.DeviceModels.String() + c.DeviceBuild.String()
 }
 
 // Image kinds a scenario can declare.
@@ -164,9 +166,19 @@ func (c *ImageCmd) String() string {
 type BurnCmd struct {
 	line
 	Names []string
+	// Part, when set (part=P), is where the one image goes instead of its
+	// kind's partition: the burn tool writes any file anywhere (build.go).
+	Part    partition.ID
+	HasPart bool
 }
 
-func (c *BurnCmd) String() string { return "burn " + strings.Join(c.Names, " ") }
+func (c *BurnCmd) String() string {
+	s := "burn " + strings.Join(c.Names, " ")
+	if c.HasPart {
+		s += fmt.Sprintf(" part=0x%02x", uint8(c.Part))
+	}
+	return s
+}
 
 // Package signing modes.
 const (
@@ -220,15 +232,16 @@ func (c *PowerOnCmd) String() string { return "power-on" }
 // stores it (prepare, then write_package_sync per chunk).
 type StoreCmd struct {
 	line
-	Package string
-	Chunk   int // 0: 4096
+	Package   string
+	Chunk     int            // 0: 4096
+	Transport StoreTransport // chunks.go: order, resend, drop, corrupt
 }
 
 func (c *StoreCmd) String() string {
 	if c.Chunk != 0 {
-		return "store " + c.Package + " chunk=" + strconv.Itoa(c.Chunk)
+		return "store " + c.Package + " chunk=" + strconv.Itoa(c.Chunk) + c.Transport.String()
 	}
-	return "store " + c.Package
+	return "store " + c.Package + c.Transport.String()
 }
 
 // RequestUpgradeCmd is `request-upgrade [reset=true|false]` (default true).
@@ -270,14 +283,22 @@ const (
 	FaultBadSector   = "bad-sector"
 	FaultBitflip     = "bitflip"
 	FaultProgramFail = "program-fail"
+	FaultTimeout     = "timeout"
 )
 
-// FaultCmd is `fault bad-sector addr=A | part=P [off=O]`,
-// `fault bitflip addr=A | part=P [off=O] [bit=B]` or
+// Bad-sector modes (fault bad-sector mode=).
+const (
+	ModeStuck   = "stuck"   // program and erase succeed, seeded stuck bits stay wrong (flash.SetWornSector)
+	ModeTimeout = "timeout" // program and erase time out, nothing changes (flash.SetBadSector)
+)
+
+// FaultCmd is `fault bad-sector addr=A | part=P [off=O] [mode=stuck|timeout]`,
+// `fault bitflip addr=A | part=P [off=O] [bit=B]`, `fault timeout op=N` or
 // `fault program-fail op=N`. The address is absolute (addr=) or an offset
 // into a partition (part=, resolved through the device's partition table
-// when the command runs). A program failure has no address: Op counts
-// flash operations from here as cut op=N does (1 is the next one).
+// when the command runs). A timeout has no address: Op counts flash
+// operations from here as cut op=N does (1 is the next one); program-fail
+// is a timeout that only fires if that operation is a program.
 type FaultCmd struct {
 	line
 	Kind   string
@@ -285,14 +306,15 @@ type FaultCmd struct {
 	Part   partition.ID
 	InPart bool
 	Bit    uint
-	Op     uint64 // program-fail: the operation, counted from here (≥ 1)
+	Op     uint64 // timeout, program-fail: the operation, counted from here (≥ 1)
+	Mode   string // bad-sector: ModeStuck or ModeTimeout as written; "" is ModeStuck
 	// Layout is the device's (from the device command): String names
 	// Part as that layout's table does (0x21 is imageB in the AB table).
 	Layout partition.Layout
 }
 
 func (c *FaultCmd) String() string {
-	if c.Kind == FaultProgramFail {
+	if c.Kind == FaultProgramFail || c.Kind == FaultTimeout {
 		return "fault " + c.Kind + " op=" + strconv.FormatUint(c.Op, 10)
 	}
 	var where string
@@ -304,6 +326,9 @@ func (c *FaultCmd) String() string {
 	s := "fault " + c.Kind + " " + where
 	if c.Kind == FaultBitflip {
 		s += " bit=" + strconv.FormatUint(uint64(c.Bit), 10)
+	}
+	if c.Mode != "" {
+		s += " mode=" + c.Mode
 	}
 	return s
 }
@@ -387,4 +412,35 @@ func (c *SweepCmd) String() string {
 		return "sweep-end"
 	}
 	return "sweep-begin"
+}
+
+// InputFiles lists the files the script reads besides itself (file=,
+// flash=, root-key=, config=), resolved against the script's folder as
+// the runner resolves them: a command that writes outputs checks that
+// none of them is one of these.
+func (s *Script) InputFiles() []string {
+	dir := filepath.Dir(s.File)
+	var out []string
+	add := func(p string) {
+		if p == "" {
+			return
+		}
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		out = append(out, p)
+	}
+	for _, c := range s.Commands {
+		switch c := c.(type) {
+		case *DeviceCmd:
+			add(c.Flash)
+			add(c.RootKey)
+		case *ImageCmd:
+			add(c.File)
+		case *PackageCmd:
+			add(c.File)
+			add(c.Config)
+		}
+	}
+	return out
 }

@@ -11,24 +11,33 @@
 // decimal or 0x hex. Unknown commands, unknown keys, repeated keys,
 // missing arguments, bad values and names used before they are declared
 // are errors "FILE:LINE: …" (*SyntaxError), found before anything runs.
+// A UTF-8 byte-order mark at the start of the file is skipped (as the
+// fota.cfg reader skips it); a file of "-" (ws63emu run -) is read from
+// standard input.
 //
 //	device layout=compress|ab [flash=FILE] [root-key=PEM|none] [secure-boot=on|off]
 //	       [seed=N] [in-order-writes=on|off] [boot-budget=N] [ab-start-bug=on|off]
+//	       [params=FILE.json] [flashboot-scheme=ab|compress] [app-scheme=ab|compress]
 //	       [engine=go|sdk]
 //	image NAME kind=app|flashboot|flashboot-backup|nv version=V [size=BYTES]
-//	       [version_ext=0xN] [seed=N]
+//	       [version_ext=0xN] [seed=N]   # size 64..4193536, version_ext a run of ones
 //	image NAME file=PATH [kind=K]
-//	burn NAME...
+//	burn NAME... | burn NAME part=P     # part=: any image into any partition
 //	package PKG images=A,B[,...] [compress=A,...|none] [ver=STR] [sign=ecdsa|sha256] [config=FILE]
 //	package PKG file=PATH
 //	power-on
-//	store PKG [chunk=N]
+//	store PKG [chunk=N] [order=reverse|shuffle:SEED] [resend=K] [drop=K] [corrupt=K]
+//	prepare PKG [len=N]                 # one uapi_upg_prepare
+//	write PKG off=N len=M [async]       # one uapi_upg_write_package_sync (_async)
+//	read PKG off=N len=M                # one uapi_upg_read_package
 //	request-upgrade [reset=true|false]
 //	ab-upgrade NAME [chunk=N] [reset=true|false]
+//	ab-read NAME region=A|B|run|upg [off=N] [len=M]   # one upg_ab_image_read
 //	reset
 //	cut op=N [tear=before|after|prefix:K|bits|bits:SEED]
-//	fault bad-sector addr=A | part=P [off=O]
+//	fault bad-sector addr=A | part=P [off=O] [mode=stuck|timeout]
 //	fault bitflip addr=A | part=P [off=O] [bit=B]
+//	fault timeout op=N
 //	fault program-fail op=N
 //	user-verify accept | reject [code=ERRCODE_NAME] | off  [in=app|flashboot|both]
 //	nv-set [non-upgrade] [permanent] KEY=VALUE...   # the app writes NV keys (user data)
@@ -42,6 +51,8 @@
 //	expect region A|B|none     # AB: the region the running app booted from
 //	expect nv KEY=VALUE|none   # a key of the NV store (partition 0x10)
 //	expect nv-task T           # the app's start-up NV task: not-needed, upgraded, failed, given-up
+//	expect read same|differs   # the last read or ab-read against the package / image
+//	expect result-index V      # uapi_upg_get_result's image index (the SDK: always 4294967295)
 //
 //	expect efuse FIELD=V       # an efuse word: app-version, flashboot-version, …
 //	expect partition PART=NAME # what PART starts with: NAME, NAME(backup), NAME(encrypted), erased, other
@@ -50,6 +61,11 @@
 // layout=hilink, sdk=A.B.C, flash-encryption=on|off, rollback-burn=on|off,
 // image-map=ID:PART,…; image kind=hilink, sdk=A.B.C, encrypted=on|off;
 // package encrypt=on|off, sign=sha256-ecc.
+//
+// The settings and commands of issue 16 — custom partition tables,
+// mismatched builds (build.go), chunk-level storage calls and transports
+// (chunks.go), upg_ab_image_read and the result index (guideapi.go) — are
+// described in those files.
 //
 // Every expect accepts alternatives separated by '|'. image and package
 // lines may come before the device line; everything else comes after it,
@@ -61,7 +77,10 @@
 // the root key (root-key=PEM, or a key derived from the seed; none leaves
 // the root key area erased and the params hash-only), efuse (root key hash;
 // secure verify with secure-boot=on). flash=FILE starts from a saved 4 MiB
-// flash instead (emulator.FromFlash; its own params, efuse blank).
+// flash instead (emulator.FromFlash; its own params, efuse blank); the app
+// in its imageA, if it holds a signed one, is then the verdict's old app
+// until a burn names another (named by a declared image with the same
+// bytes, else by its hash).
 // in-order-writes=on selects the file-system storage variant (the guide's
 // "write chunks in order" rule, ERRCODE_UPG_INVALID_OFFSET).
 //
@@ -128,18 +147,38 @@
 // cut arms a power cut at the N-th flash operation from now (1 is the
 // next); the cut fires wherever the device is then — storing, in flashboot,
 // booting — and leaves it off; the script continues, and the next power-on
-// boots it. A bare tear=bits takes the scenario seed as its seed. fault
-// bad-sector marks a sector bad (erase and program fail there); fault
+// boots it. A bare tear=bits takes the scenario seed as its seed. A cut
+// while an earlier one has not fired yet is an error (it would replace
+// it), and so is, in a plain run, a cut that never fires before the script
+// ends. fault
 // bitflip flips one bit now (not a flash operation). part=P [off=O]
 // addresses are resolved through the partition table on the flash.
 //
-// fault program-fail op=N makes the N-th flash operation from now fail,
-// counted as cut op=N counts (1 is the next), if it is a page program:
-// the chip refuses it and changes nothing (flash.Device.FailProgramAt), and
-// the SDK sees ERRCODE_UPG_FLASH_WRITE_ERROR — in flashboot, a returned
-// error that consumes one of the image's attempts. The rule is that
-// operation and no other: if it is a sector erase, the erase is done and
-// nothing fails (the failure does not move on to a later program). Pick N
+// fault bad-sector marks a sector bad, in one of two modes named for what
+// they are on real NOR, where the SFC driver never reads a program or erase
+// failure status and reports only a not-ready timeout (spec §3.5):
+//
+//   - mode=stuck (the default, realistic): the sector is worn. Its programs
+//     and erases report success but leave flash.WornStuckBits bits stuck at
+//     a value (flash.Device.SetWornSector; positions and values chosen from
+//     the scenario seed, so a run is reproducible). Nothing fails at once:
+//     a later hash check finds the damage (flashboot's app verification,
+//     the package verification). The trace notes the sector.
+//   - mode=timeout: every erase and program touching the sector times out
+//     and changes nothing (flash.Device.SetBadSector); the SDK sees the
+//     driver's ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY (0x80001344), which the
+//     FOTA paths pass up unchanged — in flashboot a returned error that
+//     consumes one of the image's attempts.
+//
+// fault timeout op=N makes the N-th flash operation from now, erase or
+// program, time out and change nothing (flash.Device.TimeoutAt), counted
+// as cut op=N counts (1 is the next). fault program-fail op=N is the same
+// timeout for a page program only (flash.Device.FailProgramAt): inside
+// flashboot's LZMA decode loop the SDK reports it as
+// ERRCODE_UPG_DECOMPRESS_FAIL (spec §4.4), elsewhere as the driver's code.
+// The rule is that operation and no other: if program-fail's operation is
+// a sector erase, the erase is done and nothing fails (the failure does
+// not move on to a later program). Pick N
 // from a trace (ws63emu run --trace gives each operation's number) or a
 // sweep's point list (its kind). Like a cut, the failure is armed at an
 // absolute operation number, whatever happens before it: after a power
@@ -147,7 +186,9 @@
 // wherever it comes. The trace notes the number it was armed at.
 //
 // ab-upgrade is the guide's AB example run by the app of an AB device
-// (layout=ab builds flashboot and the app for the AB scheme): upg_ab_start
+// (layout=ab builds flashboot and the app for the AB scheme; ab-upgrade on
+// another layout is a syntax error: there the partition after imageA is
+// the fota storage, not region B): upg_ab_start
 // erases the upgrade region, the image NAME (an app) is written with
 // upg_ab_image_write in chunks (default 4096), upg_set_run_region selects
 // that region, and with reset=true (the default) upg_reboot waits the SDK's
@@ -166,6 +207,31 @@
 // flash operations, of the same operations in 64-byte / 4 KiB units, and
 // of the API calls and their return codes.
 //
+// device params=FILE.json builds the partition table at 0x380 from the
+// SDK's param_sector json (partition.LoadJSON: customer ids 0x30..0x3F,
+// 16 items, the fixed ids present, 4 KiB alignment, no overlap); a bad
+// json stops the script at the device line naming the file and the JSON
+// field. Storage size, prepare, flashboot's lookups and expect partition
+// all follow that table. flashboot-scheme= and app-scheme= build one
+// program for the other scheme than the layout's (menuconfig "FOTA for
+// AB"), the mismatch the guide warns about; an app not built for AB has no
+// upg_ab_* functions, so ab-upgrade and ab-read are refused for it unless
+// the device line says app-scheme=ab.
+//
+// prepare, write and read are single storage calls of the running app
+// (uapi_upg_prepare with the package's length or len=; write_package_sync
+// of package bytes [off, off+len), 0xFF past the package's end, or the
+// async variant, whose callback the trace shows; read_package, compared
+// with the package for expect read). store's transport options cut the
+// package into chunks and send them reversed or shuffled (order=), every
+// K-th one twice (resend=), not at all (drop=), or chunk K first with one
+// 1 bit cleared and then correctly (corrupt=), counting chunks in sending
+// order from 1; the store stops at the first error. Writes program without
+// erasing, so a corrupted chunk sent again stays corrupted. ab-read is
+// upg_ab_image_read of a region, compared with an image. expect
+// result-index reads uapi_upg_get_result's second output on the running
+// app.
+//
 // reset is a soft reset of a powered device; power-on powers it (a power
 // cycle if it was on) and boots until the app runs or the device is stuck.
 //
@@ -181,7 +247,11 @@
 // most recently and new is the app in the package stored most recently (for
 // a package file=, the declared image whose bytes it carries) — after an
 // ab-upgrade, the app running when it began and its image; a device
-// that is off has no verdict yet. region is the AB region the running app
+// that is off has no verdict yet. The verdicts are DESIGN §5's (upgraded,
+// kept-old, fell-back, retries-exhausted, brick, no-boot, rollback,
+// nv-lost), mixed (an app runs that is neither old nor new) and
+// false-success (a failed upgrade recorded as UPDATE_SUCCESS, the SDK's
+// third unsafe window, spec §3.7 (c); see emulator's package doc). region is the AB region the running app
 // booted from ("none" when no app runs or the device is not AB). result is update_result in the flag area
 // (an erased flag reads Result(4294967295)). retries NAME=N reads the three
 // retry bytes of image NAME (a declared image, or the words app and
@@ -224,24 +294,33 @@
 //     ERRCODE_SUCC). The remaining commands of the sweep block are
 //     skipped: the device lost power in the middle of the block.
 //  4. The script continues after sweep-end with a power-on, unless the
-//     command after sweep-end is itself a power-on (it is not doubled).
+//     command after sweep-end is itself a power-on (it is not doubled);
+//     with nothing after sweep-end the point still powers on and settles
+//     (ws63emu sweep warns that such a script checks nothing).
 //     Every command after sweep-end runs as in a plain run; a failed
 //     expectation or command fails the point.
 //
 // A point reports its verdict at the end of the script (emulator Verdict
-// with the runner's old and new apps, "off" if the device is off then),
+// with the runner's old and new apps; "off" only if the script's own
+// commands after sweep-end leave the device off, e.g. a cut there),
 // the boots from the cut to the end, and a flash digest: the SHA-256 of
 // the 1024 sector SHA-256s (FlashDigest; a two-level hash lets the sweep
 // reuse the hashes of unchanged sectors). Inside the sweep block, cut
 // and burn are refused; declarations there are skipped with the other
 // commands after a cut.
 //
+// A point whose verdict is false-success (emulator.Device.FalseSuccess: the
+// flag area records UPDATE_SUCCESS but an image of the package is not in
+// its partition) shows the SDK's third unsafe window (spec §3.7 (c)); like
+// any verdict it fails the point unless the script's expect allows it, and
+// the report lists it with its reproduction token.
+//
 // Faults are device state a point carries as a plain run would. A fault
 // set before sweep-begin reaches every point; one set inside the block
 // (fault lines are allowed there) reaches exactly the points cut after
 // its line — a point cut before it never ran it, as in Replay. A bit flip
-// changes the contents, so the snapshots carry it. Bad sectors and armed
-// program failures are settings of the flash, which snapshots do not
+// changes the contents, so the snapshots carry it. Bad and worn sectors,
+// armed timeouts and program failures are settings of the flash, which snapshots do not
 // hold (flash.Device.Restore keeps a device's own): the runner keeps the
 // list the script has set, and a point sets on its flash exactly those
 // the script had set when the cut operation was issued, before tearing

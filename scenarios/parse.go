@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/ws63emu/ws63emu/flash"
 	"github.com/ws63emu/ws63emu/image"
+	"github.com/ws63emu/ws63emu/internal/cliio"
 	"github.com/ws63emu/ws63emu/partition"
 	"github.com/ws63emu/ws63emu/upg"
 )
@@ -22,20 +22,20 @@ const (
 	MaxFileLen  = 1 << 20 // bytes in one scenario file
 	MaxNameLen  = 64      // bytes in an image or package name
 	MaxCommands = 10000   // commands in one scenario
-	// MaxImageSize bounds size= of a synthetic image (the code area of
-	// the largest WS63 partition, imageA, is below 4 MiB).
-	MaxImageSize = flash.Size
+	// MaxImageSize bounds size= of a synthetic image: the largest code
+	// area an image can have (image build --size has the same range).
+	MaxImageSize = image.MaxCodeLen
 	maxRetries   = 3
 )
 
 // ParseFile reads and parses a scenario file.
+// "-" reads standard input.
 func ParseFile(path string) (*Script, error) {
-	f, err := os.Open(path)
+	data, err := cliio.ReadFile(path, MaxFileLen, "a scenario")
 	if err != nil {
 		return nil, fmt.Errorf("scenarios: %w", err)
 	}
-	defer f.Close()
-	return Parse(path, f)
+	return Parse(path, bytes.NewReader(data))
 }
 
 // Parse parses a scenario. name is used in errors and to resolve relative
@@ -48,6 +48,9 @@ func Parse(name string, r io.Reader) (*Script, error) {
 	if len(data) > MaxFileLen {
 		return nil, &SyntaxError{File: name, Line: 0, Msg: fmt.Sprintf("file is longer than %d bytes", MaxFileLen)}
 	}
+	// A UTF-8 byte-order mark (Windows editors write one) is skipped, as
+	// the fota.cfg reader does.
+	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
 	p := parser{file: name, images: map[string]*ImageCmd{}, packages: map[string]*PackageCmd{}}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 256), MaxLineLen+1)
@@ -90,6 +93,7 @@ type parser struct {
 	layout    partition.Layout
 	sweepOpen int // line of an open sweep-begin
 	sweeps    int
+	appAB     bool // the app is built for AB (build.go)
 	images    map[string]*ImageCmd
 	packages  map[string]*PackageCmd
 }
@@ -126,7 +130,7 @@ func (p *parser) split(n int, f []string) (*args, error) {
 	for _, w := range f[1:] {
 		k, v, ok := strings.Cut(w, "=")
 		if !ok {
-			if len(a.keys) > 0 && a.cmd != "expect" {
+			if len(a.keys) > 0 && a.cmd != "expect" && !(a.cmd == "write" && w == "async") {
 				return nil, p.errf(n, "%s: positional argument %q after key=value arguments", a.cmd, w)
 			}
 			a.pos = append(a.pos, w)
@@ -301,7 +305,11 @@ func init() {
 		"sweep-begin":     (*parser).sweep,
 		"sweep-end":       (*parser).sweep,
 		"ab-upgrade":      (*parser).abUpgrade,
-		"nv-set":          (*parser).nvSet, // nv.go
+		"nv-set":          (*parser).nvSet,   // nv.go
+		"prepare":         (*parser).prepare, // chunks.go
+		"write":           (*parser).write,
+		"read":            (*parser).read,
+		"ab-read":         (*parser).abRead, // guideapi.go
 	}
 }
 
@@ -345,13 +353,16 @@ func (p *parser) device_(a *args) (Command, error) {
 	if err := c.DeviceModels.parse(a); err != nil {
 		return nil, err
 	}
+	if err := c.DeviceBuild.parse(a, c); err != nil { // build.go
+		return nil, err
+	}
 	if c.Engine, err = parseEngine(a); err != nil { // engine.go
 		return nil, err
 	}
 	if err := a.done(0, 0); err != nil {
 		return nil, err
 	}
-	p.device, p.layout = a.n, c.Layout
+	p.device, p.layout, p.appAB = a.n, c.Layout, c.appAB()
 	return c, nil
 }
 
@@ -413,6 +424,9 @@ func (p *parser) image(a *args) (Command, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := image.CheckVersionExt(uint32(ve)); err != nil { // as image build --version-ext
+			return nil, a.errf("version_ext=%d: %v", ve, err)
+		}
 		c.VersionExt = uint32(ve)
 		if c.Seed, c.HasSeed, err = a.uint("seed", 64, 0); err != nil {
 			return nil, err
@@ -429,6 +443,10 @@ func (p *parser) image(a *args) (Command, error) {
 }
 
 func (p *parser) burn(a *args) (Command, error) {
+	c := &BurnCmd{line: line{a.n}}
+	if err := c.parsePart(a); err != nil { // build.go
+		return nil, err
+	}
 	if err := a.done(1, -1); err != nil {
 		return nil, err
 	}
@@ -437,7 +455,11 @@ func (p *parser) burn(a *args) (Command, error) {
 			return nil, a.errf("unknown image %q", name)
 		}
 	}
-	return &BurnCmd{line: line{a.n}, Names: a.pos}, nil
+	c.Names = a.pos
+	if c.HasPart && len(c.Names) != 1 {
+		return nil, a.errf("part= burns one image, got %d", len(c.Names))
+	}
+	return c, nil
 }
 
 func splitList(s string) []string {
@@ -569,6 +591,9 @@ func (p *parser) store(a *args) (Command, error) {
 		return nil, a.errf("chunk=%d: want 1..%d (write_package takes a 16-bit length)", ch, upg.MaxWriteLen)
 	}
 	c.Chunk = int(ch)
+	if err := c.Transport.parse(a); err != nil { // chunks.go
+		return nil, err
+	}
 	if err := a.done(1, 1); err != nil {
 		return nil, err
 	}
@@ -612,12 +637,12 @@ func (p *parser) cut(a *args) (Command, error) {
 
 func (p *parser) fault(a *args) (Command, error) {
 	if len(a.pos) == 0 {
-		return nil, a.errf("needs a kind: bad-sector, bitflip or program-fail")
+		return nil, a.errf("needs a kind: bad-sector, bitflip, timeout or program-fail")
 	}
 	c := &FaultCmd{line: line{a.n}, Kind: a.pos[0], Layout: p.layout}
 	switch c.Kind {
 	case FaultBadSector, FaultBitflip:
-	case FaultProgramFail:
+	case FaultProgramFail, FaultTimeout:
 		v, err := a.required("op")
 		if err != nil {
 			return nil, err
@@ -627,7 +652,7 @@ func (p *parser) fault(a *args) (Command, error) {
 		}
 		return c, a.done(1, 1)
 	default:
-		return nil, a.errf("unknown fault %q (want bad-sector, bitflip or program-fail)", c.Kind)
+		return nil, a.errf("unknown fault %q (want bad-sector, bitflip, timeout or program-fail)", c.Kind)
 	}
 	addr, hasAddr, err := a.uint("addr", 32, 0)
 	if err != nil {
@@ -656,6 +681,16 @@ func (p *parser) fault(a *args) (Command, error) {
 		c.InPart, c.Addr = true, uint32(off)
 	default:
 		return nil, a.errf("needs addr=A or part=P [off=O]")
+	}
+	if c.Kind == FaultBadSector {
+		m, ok, err := a.optional("mode")
+		if err != nil {
+			return nil, err
+		}
+		if ok && m != ModeStuck && m != ModeTimeout {
+			return nil, a.errf("mode=%q: want stuck or timeout", m)
+		}
+		c.Mode = m
 	}
 	if c.Kind == FaultBitflip {
 		b, _, err := a.uint("bit", 8, 0)
@@ -799,6 +834,10 @@ func checkExpectValue(what, v string) error {
 		return checkRegionValue(v)
 	case WhatNVTask:
 		return checkNVTaskValue(v) // nv.go
+	case WhatRead:
+		return checkReadValue(v) // chunks.go
+	case WhatResultIndex:
+		return checkResultIndexValue(v) // guideapi.go
 	}
 	return fmt.Errorf("unknown expectation (want running, verdict, result, error, retries, state or region)")
 }

@@ -43,8 +43,11 @@ cut op=1 tear=bits
 cut op=0x10
 reset
 fault bad-sector part=imageA off=0x1000
+fault bad-sector addr=0x5000 mode=timeout
+fault bad-sector addr=0x6000 mode=stuck
 fault bitflip addr=0x3c0000 bit=7
 fault program-fail op=0x10
+fault timeout op=3
 sweep-begin
 sweep-end
 expect running app-v1|none
@@ -77,8 +80,11 @@ expect state off
 		"cut op=16 tear=before",
 		"reset",
 		"fault bad-sector part=imageA off=0x1000",
+		"fault bad-sector addr=0x5000 mode=timeout",
+		"fault bad-sector addr=0x6000 mode=stuck",
 		"fault bitflip addr=0x3c0000 bit=7",
 		"fault program-fail op=16",
+		"fault timeout op=3",
 		"sweep-begin",
 		"sweep-end",
 		"expect running app-v1|none",
@@ -204,6 +210,10 @@ func TestParseErrors(t *testing.T) {
 		{"fault bit", dev + "fault bitflip addr=0 bit=8\n", 2, `bit=8: want 0..7`},
 		{"fault bit on bad-sector", dev + "fault bad-sector addr=0 bit=1\n", 2, `unknown key "bit"`},
 		{"program-fail no op", dev + "fault program-fail\n", 2, `op= is required`},
+		{"bad-sector mode", dev + "fault bad-sector addr=0 mode=melt\n", 2, `mode="melt": want stuck or timeout`},
+		{"mode on bitflip", dev + "fault bitflip addr=0 mode=timeout\n", 2, `unknown key "mode"`},
+		{"timeout no op", dev + "fault timeout\n", 2, `op= is required`},
+		{"timeout addr", dev + "fault timeout op=1 addr=0\n", 2, `unknown key "addr"`},
 		{"program-fail op 0", dev + "fault program-fail op=0\n", 2, `op="0": want a flash operation number ≥ 1`},
 		{"program-fail addr", dev + "fault program-fail op=1 addr=0\n", 2, `unknown key "addr"`},
 		{"user-verify", dev + "user-verify maybe\n", 2, `needs accept, reject or off`},

@@ -50,7 +50,11 @@ import (
 // fota.cfg's protection keys and IV (upg.PackOptions.PlainEncrypted: data
 // in the clear, flashboot encrypts as it writes).
 //
-// rollback-burn=off keeps the anti-rollback efuse words unburned.
+// rollback-burn=on turns on the anti-rollback burning model (ssb burns the
+// efuse flashboot-version word, flashboot the app-version word, forward
+// only, after booting a newer version). It is a model, off by default:
+// nothing in the open-source SDK burns these words (spec §1.6 step 8,
+// §6.2), so by default they stay as the factory left them.
 
 // Kinds and expectations added by the models.
 const (
@@ -77,7 +81,7 @@ type DeviceModels struct {
 	Hilink          bool   // layout=hilink
 	SDK             string // sdk=
 	FlashEncryption bool   // flash-encryption=on
-	NoRollbackBurn  bool   // rollback-burn=off
+	RollbackBurn    bool   // rollback-burn=on (the model is off by default)
 	ImageMap        []ImageMapEntry
 }
 
@@ -104,8 +108,8 @@ func (m DeviceModels) String() string {
 	if m.FlashEncryption {
 		s = words(s, "flash-encryption=on")
 	}
-	if m.NoRollbackBurn {
-		s = words(s, "rollback-burn=off")
+	if m.RollbackBurn {
+		s = words(s, "rollback-burn=on")
 	}
 	if len(m.ImageMap) > 0 {
 		items := make([]string, len(m.ImageMap))
@@ -146,11 +150,9 @@ func (m *DeviceModels) parse(a *args) error {
 	if m.FlashEncryption, err = a.flag("flash-encryption", false); err != nil {
 		return err
 	}
-	burn, err := a.flag("rollback-burn", true)
-	if err != nil {
+	if m.RollbackBurn, err = a.flag("rollback-burn", false); err != nil {
 		return err
 	}
-	m.NoRollbackBurn = !burn
 	v, ok, err := a.optional("image-map")
 	if err != nil || !ok {
 		return err
@@ -289,7 +291,7 @@ func (r *Runner) deviceModels(c *DeviceCmd, cfg *emulator.Config) error {
 	if cfg.Models.SDK == "" && r.anyImageSDK() {
 		cfg.Models.SDK = upg.DefaultSDK // per-image sdk= turns the SDK events on
 	}
-	cfg.Models.NoRollbackBurn = m.NoRollbackBurn
+	cfg.Models.RollbackBurn = m.RollbackBurn
 	cfg.Models.FirmwareSDK = func(raw []byte) string { return r.sdk[r.o.memo.Sum256(raw)] } // a sweep's memo (upg.Memo), nil-safe
 	if m.FlashEncryption {
 		var k [upg.FlashKeyLen]byte
@@ -395,6 +397,12 @@ func (r *Runner) packModels(d *PackageCmd, cfg *upg.Config, o *upg.PackOptions) 
 			ic.Encrypt, ic.ReEncFlag = true, upg.FlagEncrypted
 			ic.ProtectionKeyL1, ic.ProtectionKeyL2, ic.IV = sdkProtectionKeyL1, sdkProtectionKeyL2, sdkIV
 		}
+		o.PlainEncrypted = true
+	}
+	// A config= whose [application] asks for encryption (ReRncFlag
+	// 0x3C7896E1; upg/cfg.go refuses it in other sections) gets the same
+	// model as encrypt=on.
+	if ic := cfg.Image(upg.SectionApplication); ic != nil && ic.Encrypt {
 		o.PlainEncrypted = true
 	}
 }

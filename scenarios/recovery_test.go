@@ -13,7 +13,7 @@ import (
 // TestParseModels parses the recovery-path settings and checks that the
 // canonical text reads back to the same script.
 func TestParseModels(t *testing.T) {
-	src := `device layout=hilink sdk=1.10.101 flash-encryption=on rollback-burn=off image-map=hilink:none,0x5A87A52E:0x32,app:imageA seed=3
+	src := `device layout=hilink sdk=1.10.101 flash-encryption=on rollback-burn=on image-map=hilink:none,0x5A87A52E:0x32,app:imageA seed=3
 image a kind=app version=1 sdk=1.10.103 encrypted=on
 image f kind=flashboot version=1 sdk=1.10.105
 image h kind=hilink version=1 size=8K
@@ -30,7 +30,7 @@ expect partition imageA=a(encrypted)
 		got = append(got, c.String())
 	}
 	want := []string{
-		"device layout=hilink seed=3 sdk=1.10.101 flash-encryption=on rollback-burn=off image-map=hilink:none,0x5a87a52e:0x32,app:0x20",
+		"device layout=hilink seed=3 sdk=1.10.101 flash-encryption=on rollback-burn=on image-map=hilink:none,0x5a87a52e:0x32,app:0x20",
 		"image a kind=app version=1 sdk=1.10.103 encrypted=on",
 		"image f kind=flashboot version=1 sdk=1.10.105",
 		"image h kind=hilink version=1 size=8192",
@@ -48,7 +48,7 @@ expect partition imageA=a(encrypted)
 		t.Errorf("round trip:\n%s\nvs\n%s", s.String(), s2.String())
 	}
 	d := s.Commands[0].(*DeviceCmd)
-	if !d.Hilink || d.SDK != "1.10.101" || !d.FlashEncryption || !d.NoRollbackBurn || len(d.ImageMap) != 3 || !d.ImageMap[0].None {
+	if !d.Hilink || d.SDK != "1.10.101" || !d.FlashEncryption || !d.RollbackBurn || len(d.ImageMap) != 3 || !d.ImageMap[0].None {
 		t.Errorf("device models %+v", d.DeviceModels)
 	}
 }
@@ -81,7 +81,7 @@ func TestParseModelsErrors(t *testing.T) {
 // TestRunJSONBootState: the report's trace (ws63emu run --json) carries
 // the boot state on every boot event.
 func TestRunJSONBootState(t *testing.T) {
-	rep, err := runString(t, `device layout=compress seed=5
+	rep, err := runString(t, `device layout=compress rollback-burn=on seed=5
 image a kind=app version=1 size=16K version_ext=0x3
 image f kind=flashboot version=1 size=8K version_ext=0x1
 burn f a

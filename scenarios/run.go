@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"github.com/ws63emu/ws63emu/emulator"
 	"github.com/ws63emu/ws63emu/flash"
 	"github.com/ws63emu/ws63emu/image"
+	"github.com/ws63emu/ws63emu/internal/cliio"
 	"github.com/ws63emu/ws63emu/partition"
 	"github.com/ws63emu/ws63emu/upg"
 )
@@ -63,11 +63,13 @@ type Report struct {
 	State        string           `json:"state"`   // the device state at the end
 	Running      string           `json:"running"` // the app image running at the end, "" if none
 	Verdict      emulator.Verdict `json:"verdict"` // "" when the device is off at the end
-	Boots        int              `json:"boots"`
-	SimTime      time.Duration    `json:"sim_time_ns"` // simulated time since manufacture
-	FlashOps     uint64           `json:"flash_ops"`
-	FlashSHA256  string           `json:"flash_sha256"`
-	Trace        []emulator.Event `json:"trace"`
+	// VerdictWhy says which image a false-success upgrade did not install.
+	VerdictWhy  string           `json:"verdict_why,omitempty"`
+	Boots       int              `json:"boots"`
+	SimTime     time.Duration    `json:"sim_time_ns"` // simulated time since manufacture
+	FlashOps    uint64           `json:"flash_ops"`
+	FlashSHA256 string           `json:"flash_sha256"`
+	Trace       []emulator.Event `json:"trace"`
 }
 
 // Expectation is one checked expect line.
@@ -123,6 +125,9 @@ type Runner struct {
 	lastErr  error
 	lastCut  bool
 
+	chunks  chunkState // chunks.go: the last read
+	cutLine int        // line of the last cut command
+
 	userVerify *UserVerifyCmd
 	// faults are the flash faults set so far (fault bad-sector,
 	// program-fail). They are the flash's settings, not its contents, so
@@ -131,15 +136,25 @@ type Runner struct {
 	rep    Report
 }
 
-// flashFaults are the flash faults a script set: sectors marked bad and
-// program failures armed, at absolute operation numbers.
+// flashFaults are the flash faults a script set: sectors marked bad or
+// worn, and timeouts and program failures armed, at absolute operation
+// numbers.
 type flashFaults struct {
-	bad      []uint32 // an address in each sector marked bad
-	progFail []uint64 // operation numbers (flash.Device.FailProgramAt)
+	bad      []uint32    // an address in each sector marked bad (mode=timeout)
+	worn     []wornFault // sectors marked worn (mode=stuck)
+	progFail []uint64    // operation numbers (flash.Device.FailProgramAt)
+	timeout  []uint64    // operation numbers (flash.Device.TimeoutAt)
+}
+
+// wornFault is a worn sector: an address in it and its stuck-bit seed.
+type wornFault struct {
+	addr uint32
+	seed uint64
 }
 
 func (ff flashFaults) clone() flashFaults {
-	return flashFaults{bad: slices.Clone(ff.bad), progFail: slices.Clone(ff.progFail)}
+	return flashFaults{bad: slices.Clone(ff.bad), worn: slices.Clone(ff.worn),
+		progFail: slices.Clone(ff.progFail), timeout: slices.Clone(ff.timeout)}
 }
 
 // apply makes f's faults exactly ff: it clears f's faults (and an armed
@@ -149,8 +164,14 @@ func (ff flashFaults) apply(f *flash.Device) {
 	for _, a := range ff.bad {
 		f.SetBadSector(a, true)
 	}
+	for _, w := range ff.worn {
+		f.SetWornSector(w.addr, w.seed, true)
+	}
 	for _, n := range ff.progFail {
 		f.FailProgramAt(n)
+	}
+	for _, n := range ff.timeout {
+		f.TimeoutAt(n)
 	}
 }
 
@@ -188,8 +209,25 @@ func (r *Runner) Run() (*Report, error) {
 			break
 		}
 	}
+	if err == nil {
+		err = r.unfiredCut()
+	}
 	r.finish(err)
 	return &r.rep, err
+}
+
+// unfiredCut is the error for a cut still armed when the script ends: a
+// cut that never fires is a mistake in the script, not a pass.
+func (r *Runner) unfiredCut() error {
+	if r.dev == nil {
+		return nil
+	}
+	at, ok := r.dev.Flash.ArmedCut()
+	if !ok {
+		return nil
+	}
+	return &CommandError{File: r.s.File, Line: r.cutLine, Cmd: "cut",
+		Err: fmt.Errorf("the cut never fired: the script ended after flash op #%d, before op #%d", r.dev.Flash.OpCount()-1, at)}
 }
 
 func (r *Runner) finish(err error) {
@@ -206,6 +244,9 @@ func (r *Runner) finish(err error) {
 	r.rep.Running = d.Running()
 	if d.State() != emulator.Off {
 		r.rep.Verdict = d.Verdict(r.burnedApp, r.newApp())
+		if r.rep.Verdict == emulator.FalseSuccess {
+			r.rep.VerdictWhy, _ = d.FalseSuccess()
+		}
 	}
 	r.rep.Boots = d.Boots()
 	r.rep.SimTime = d.Now()
@@ -237,19 +278,7 @@ func (r *Runner) path(p string) string {
 
 // readInput reads a file= argument, refusing anything bigger than the flash.
 func (r *Runner) readInput(p string) ([]byte, error) {
-	f, err := os.Open(r.path(p))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxInputFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxInputFile {
-		return nil, fmt.Errorf("%s is larger than the %d-byte flash", p, maxInputFile)
-	}
-	return b, nil
+	return cliio.ReadFile(r.path(p), maxInputFile, "a file= input (the flash is 4 MiB)")
 }
 
 func (r *Runner) exec(c Command) error {
@@ -298,6 +327,9 @@ func (r *Runner) exec1(c Command) error {
 		return nil
 	case *StoreCmd:
 		return r.store(c)
+	case *PrepareCmd, *WriteCmd, *ReadCmd, *ABReadCmd:
+		err, _ := r.execChunks(c) // chunks.go
+		return err
 	case *ABUpgradeCmd:
 		return r.abUpgrade(c)
 	case *NVSetCmd:
@@ -305,11 +337,15 @@ func (r *Runner) exec1(c Command) error {
 	case *RequestUpgradeCmd:
 		return r.requestUpgrade(c)
 	case *CutCmd:
+		if at, ok := r.dev.Flash.ArmedCut(); ok {
+			return r.failf(c, "cut", "the cut of line %d (at flash op #%d) has not fired yet; a second cut would silently replace it", r.cutLine, at)
+		}
 		t := c.Tear
 		if c.SeedFromScenario {
 			t.Seed = r.seed
 		}
 		r.dev.Cut(c.Op, t)
+		r.cutLine = c.LineNo()
 		return nil
 	case *FaultCmd:
 		return r.fault(c)
@@ -355,13 +391,18 @@ func (r *Runner) device(c *DeviceCmd) error {
 	if err := r.deviceModels(c, &cfg); err != nil { // recovery.go
 		return r.fail(c, "device", err)
 	}
+	if err := r.deviceBuild(c, &cfg); err != nil { // build.go
+		return r.fail(c, "device", err)
+	}
 	if err := r.deviceEngine(c, &cfg); err != nil { // engine.go
 		return r.fail(c, "device", err)
 	}
 	var err error
+	var startApp []byte // the app in the starting flash, if it holds one
 	if c.Flash != "" {
 		var f *flash.Device
 		if f, err = flash.Load(r.path(c.Flash)); err == nil {
+			startApp = appIn(f.Bytes())
 			cfg.RootKey = nil // the flash carries its own params
 			r.dev, err = emulator.FromFlash(cfg, f, nil)
 		}
@@ -382,7 +423,30 @@ func (r *Runner) device(c *DeviceCmd) error {
 			}
 		}
 	}
+	if startApp != nil {
+		// The app the user's flash holds is the old one until a burn
+		// says otherwise: without it no outcome could be kept-old.
+		r.burnedApp = r.dev.NameOf(startApp)
+	}
 	return nil
+}
+
+// appIn returns the signed app image in imageA of a raw flash, or nil.
+func appIn(raw []byte) []byte {
+	t, err := partition.ParseFlash(bytes.NewReader(raw))
+	if err != nil {
+		return nil
+	}
+	e, err := t.Lookup(partition.ImageA)
+	if err != nil || uint64(e.Offset)+uint64(e.Size) > uint64(len(raw)) {
+		return nil
+	}
+	part := raw[e.Offset : e.Offset+e.Size]
+	im, err := image.Parse(bytes.NewReader(part), int64(len(part)))
+	if err != nil || im.Kind != image.KindApp {
+		return nil
+	}
+	return part[:im.Len()]
 }
 
 // key returns the seeded key for a purpose, made once.
@@ -418,6 +482,9 @@ func (r *Runner) imageKeys(kind string) (key, parent *image.PrivateKey, err erro
 
 // register names image bytes for the trace and for verdicts.
 func (r *Runner) register(name string, data []byte) {
+	if prev := r.dev.NameOf(data); r.burnedApp == prev && prev != name {
+		r.burnedApp = name // the starting flash's app, declared after the device
+	}
 	r.dev.Name(name, data)
 	r.byHash[sha256.Sum256(data)] = name
 	r.noteSDK(name, data) // recovery.go
@@ -532,6 +599,12 @@ func (r *Runner) burn(c *BurnCmd) error {
 		b, err := r.image(c, name)
 		if err != nil {
 			return err
+		}
+		if c.HasPart { // build.go: any image into any partition
+			if err := r.dev.Burn(c.Part, b.data); err != nil {
+				return r.failf(c, "burn", "%s: %w", name, err)
+			}
+			continue
 		}
 		switch b.kind {
 		case KindApp:
@@ -762,6 +835,9 @@ func (r *Runner) store(c *StoreCmd) error {
 	}
 	r.stored = p
 	r.abApp = "" // the stored package's app is now the "new" one
+	if !c.Transport.plain() {
+		return r.storeTransport(c, p) // chunks.go
+	}
 	return r.appCall(c, "store", func(a *app.App) error {
 		return a.Store(bytes.NewReader(p.data), uint32(len(p.data)), c.Chunk)
 	})
@@ -782,13 +858,20 @@ func (r *Runner) requestUpgrade(c *RequestUpgradeCmd) error {
 }
 
 func (r *Runner) fault(c *FaultCmd) error {
-	if c.Kind == FaultProgramFail {
+	switch c.Kind {
+	case FaultProgramFail:
 		// Counted as cut op=N counts: the N-th operation from now. It
 		// fails only if it is a program (flash.Device.FailProgramAt).
 		at := r.dev.Flash.OpCount() + c.Op - 1
 		r.dev.Flash.FailProgramAt(at)
 		r.faults.progFail = append(r.faults.progFail, at)
-		r.dev.Note(fmt.Sprintf("scenario: program failure armed at flash op #%d (if it is a program)", at))
+		r.dev.Note(fmt.Sprintf("scenario: program failure (a driver timeout) armed at flash op #%d (if it is a program)", at))
+		return nil
+	case FaultTimeout:
+		at := r.dev.Flash.OpCount() + c.Op - 1
+		r.dev.Flash.TimeoutAt(at)
+		r.faults.timeout = append(r.faults.timeout, at)
+		r.dev.Note(fmt.Sprintf("scenario: driver timeout (0x80001344) armed at flash op #%d", at))
 		return nil
 	}
 	addr := c.Addr
@@ -808,8 +891,16 @@ func (r *Runner) fault(c *FaultCmd) error {
 	}
 	switch c.Kind {
 	case FaultBadSector:
-		r.dev.Flash.SetBadSector(addr, true)
-		r.faults.bad = append(r.faults.bad, addr)
+		if c.Mode == ModeTimeout {
+			r.dev.Flash.SetBadSector(addr, true)
+			r.faults.bad = append(r.faults.bad, addr)
+			break
+		}
+		// Silent stuck bits, chosen from the scenario's seed.
+		seed := r.seed ^ wornSeedSalt
+		r.dev.Flash.SetWornSector(addr, seed, true)
+		r.faults.worn = append(r.faults.worn, wornFault{addr, seed})
+		r.dev.Note(fmt.Sprintf("scenario: sector 0x%06x is worn: %d bits stuck (seed %d), its programs and erases report success", addr&^(flash.SectorSize-1), flash.WornStuckBits, r.seed))
 	case FaultBitflip:
 		if err := r.dev.Flash.FlipBit(addr, c.Bit); err != nil {
 			return r.fail(c, "fault", err)
@@ -817,6 +908,10 @@ func (r *Runner) fault(c *FaultCmd) error {
 	}
 	return nil
 }
+
+// wornSeedSalt separates the stuck-bit seed of a worn sector from the
+// scenario's other uses of its seed.
+const wornSeedSalt = 0x57_0e_4e
 
 // newApp is the verdict's "new" app: the app in the package stored most
 // recently ("" when none).
@@ -859,6 +954,10 @@ func (r *Runner) observe(c *ExpectCmd) (string, bool) {
 		return r.observeNV(c) // nv.go
 	case WhatNVTask:
 		return r.observeNVTask(c) // nv.go
+	case WhatRead:
+		return r.observeRead(c) // chunks.go
+	case WhatResultIndex:
+		return r.observeResultIndex(c) // guideapi.go
 	case WhatVerdict:
 		if d.State() == emulator.Off {
 			return "nothing: the device is off (power-on settles it)", false
@@ -1032,7 +1131,11 @@ func (rep *Report) String() string {
 		parts = append(parts, "running "+rep.Running)
 	}
 	if rep.Verdict != "" {
-		parts = append(parts, "verdict "+string(rep.Verdict))
+		v := "verdict " + string(rep.Verdict)
+		if rep.VerdictWhy != "" {
+			v += " (" + rep.VerdictWhy + ")"
+		}
+		parts = append(parts, v)
 	}
 	parts = append(parts, fmt.Sprintf("%d boots", rep.Boots),
 		fmt.Sprintf("%.3f s simulated", rep.SimTime.Seconds()),

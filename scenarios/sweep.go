@@ -414,6 +414,9 @@ func record(s *Script, o SweepOptions) (*recording, error) {
 			break
 		}
 	}
+	if refErr == nil {
+		refErr = r.unfiredCut() // as a plain run reports it
+	}
 	rec.digests = newDigester(startSnap, f.Snapshot())
 	rec.ref = Reference{Verdict: verdictOf(r), Boots: d.Boots() - bootsBegin, Pass: refErr == nil,
 		FlashDigest: rec.digests.digest(f.Snapshot())}
@@ -452,6 +455,10 @@ func (r *Runner) afterCut(cmd Command, inCall bool) {
 		r.record("store", nil, true)
 	case *RequestUpgradeCmd:
 		r.record("request-upgrade", nil, inCall)
+	default:
+		if name := chunkCallName(cmd); name != "" { // chunks.go
+			r.record(name, nil, true)
+		}
 	}
 }
 
@@ -685,8 +692,13 @@ func ParseToken(s string) (Token, error) {
 	}
 	t.File = s[:at]
 	var haveOp, haveTear, haveOp2 bool
+	seen := map[string]bool{}
 	for _, kv := range strings.Split(s[at+1:], ",") {
 		k, v, _ := strings.Cut(kv, "=")
+		if seen[k] {
+			return Token{}, fmt.Errorf("%w %q: %s= given twice", ErrToken, s, k)
+		}
+		seen[k] = true
 		var err error
 		switch k {
 		case "op":
@@ -704,8 +716,8 @@ func ParseToken(s string) (Token, error) {
 				t.Tear2 = &t2
 			}
 		case "script":
-			if v == "" || strings.Trim(v, "0123456789abcdef") != "" || len(v) > 64 {
-				err = errors.New("want up to 64 lower-case hex digits")
+			if len(v) < tokenSumLen || strings.Trim(v, "0123456789abcdef") != "" || len(v) > 64 {
+				err = fmt.Errorf("want %d to 64 lower-case hex digits (the token's script hash is cut short)", tokenSumLen)
 			}
 			t.Sum = v
 		default:

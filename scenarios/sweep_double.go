@@ -119,12 +119,15 @@ func (r *Runner) resumeEach(from int, at func(Command)) error {
 // reports true after a command.
 func (r *Runner) resumeUntil(from int, at func(Command), stop func() bool) error {
 	cmds := r.s.Commands[from:]
-	if len(cmds) == 0 {
-		return nil
+	// With nothing after sweep-end the point still powers on and settles
+	// (the package doc's step 4): its verdict is the device's, not "off".
+	next := r.s.Commands[from-1] // sweep-end
+	if len(cmds) > 0 {
+		next = cmds[0]
 	}
-	if _, ok := cmds[0].(*PowerOnCmd); !ok {
-		at(cmds[0])
-		r.dev.Note(fmt.Sprintf("sweep %s:%d: power-on after the cut", filepath.Base(r.s.File), cmds[0].LineNo()))
+	if _, ok := next.(*PowerOnCmd); !ok {
+		at(next)
+		r.dev.Note(fmt.Sprintf("sweep %s:%d: power-on after the cut", filepath.Base(r.s.File), next.LineNo()))
 		r.dev.PowerOn()
 		if stop() {
 			return nil

@@ -72,12 +72,27 @@ func TestSweepErrors(t *testing.T) {
 func TestTokenRoundTrip(t *testing.T) {
 	for _, tok := range []Token{
 		{File: "a/b@c/w1.scn", Op: 12345, Tear: flash.Tear{Kind: flash.TearBits, Seed: 7}, Sum: "abcdef012345"},
-		{File: "x.scn", Op: 0, Tear: flash.Tear{Kind: flash.TearPrefix, K: 17}, Sum: "0"},
-		{File: "x.scn", Op: 9, Tear: flash.Tear{Kind: flash.TearAfter}, Sum: "ff"},
+		{File: "x.scn", Op: 0, Tear: flash.Tear{Kind: flash.TearPrefix, K: 17}, Sum: "000000000000"},
+		{File: "x.scn", Op: 9, Tear: flash.Tear{Kind: flash.TearAfter}, Sum: "ff00ff00ff00ff00"},
 	} {
 		got, err := ParseToken(tok.String())
 		if err != nil || got != tok {
 			t.Errorf("ParseToken(%q) = %+v, %v", tok, got, err)
+		}
+	}
+}
+
+// TestTokenRefusesShortSumAndRepeats: a script hash shorter than the
+// printed one is a bad token (not "the scenario changed"), and a field
+// given twice is refused, not the last one taken.
+func TestTokenRefusesShortSumAndRepeats(t *testing.T) {
+	for _, s := range []string{
+		"x.scn@op=9,tear=after,script=fa8c91",
+		"x.scn@op=1500,op=1600,tear=before",
+		"x.scn@op=1500,tear=before,tear=after",
+	} {
+		if _, err := ParseToken(s); !errors.Is(err, ErrToken) {
+			t.Errorf("ParseToken(%q) = %v, want ErrToken", s, err)
 		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 // MaxSweepReportLen bounds a sweep report file read back (DecodeSweepReport):
 // a full sweep of the largest scenarios is a few tens of MiB.
-const MaxSweepReportLen = 256 << 20
+const MaxSweepReportLen = 64 << 20
 
 // verdictOrder is the order summaries list verdicts in: DESIGN §5's,
 // then "off", then anything else alphabetically.
@@ -128,8 +128,8 @@ func (r *SweepReport) WriteSummary(w io.Writer, maxFailures int) {
 		fd := r.FailedDoubles()
 		fmt.Fprintf(w, "double cuts: %d (up to %d in the recovery of each point): %s; failing %d\n", len(r.Doubles), r.Double, countsText(dv), len(fd))
 		for _, d := range fd[:min(len(fd), maxFailures)] {
-			fmt.Fprintf(w, "  after point #%d, op #%d %s 0x%06x+%d (%s) tear %s: %s after %d boots: %s\n    ws63emu replay '%s'\n",
-				d.First, d.Op, d.Kind, d.Addr, d.Len, d.Phase, d.Tear, d.Verdict, d.Boots, d.Failure, d.Token)
+			fmt.Fprintf(w, "  after point #%d, op #%d %s 0x%06x+%d (%s) tear %s: %s after %d boots: %s\n    ws63emu replay %s\n",
+				d.First, d.Op, d.Kind, d.Addr, d.Len, d.Phase, d.Tear, d.Verdict, d.Boots, d.Failure, ShellQuote(d.Token))
 		}
 	}
 	failed := r.Failed()
@@ -146,8 +146,8 @@ func (r *SweepReport) WriteSummary(w io.Writer, maxFailures int) {
 	n := min(len(failed), maxFailures)
 	fmt.Fprintf(w, "first %d failing points:\n", n)
 	for _, p := range failed[:n] {
-		fmt.Fprintf(w, "  #%d op #%d %s 0x%06x+%d (%s) tear %s: %s after %d boots: %s\n    ws63emu replay '%s'\n",
-			p.Index, p.Op, p.Kind, p.Addr, p.Len, p.Phase, p.Tear, p.Verdict, p.Boots, p.Failure, p.Token)
+		fmt.Fprintf(w, "  #%d op #%d %s 0x%06x+%d (%s) tear %s: %s after %d boots: %s\n    ws63emu replay %s\n",
+			p.Index, p.Op, p.Kind, p.Addr, p.Len, p.Phase, p.Tear, p.Verdict, p.Boots, p.Failure, ShellQuote(p.Token))
 	}
 }
 
@@ -221,8 +221,14 @@ func DecodeSweepReport(name string, rd io.Reader) (*SweepReport, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil {
 		var se *json.SyntaxError
-		if errors.As(err, &se) {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
 			return nil, fmt.Errorf("%w: %s: offset %d: %v", ErrSweepReport, name, se.Offset, err)
+		case errors.As(err, &te):
+			return nil, fmt.Errorf("%w: %s: offset %d: %v", ErrSweepReport, name, te.Offset, err)
+		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+			return nil, fmt.Errorf("%w: %s: offset %d: the JSON ends early (a truncated report?)", ErrSweepReport, name, len(data))
 		}
 		return nil, fmt.Errorf("%w: %s: offset %d: %v", ErrSweepReport, name, dec.InputOffset(), err)
 	}
@@ -385,7 +391,7 @@ func (r *SweepReport) JUnit() ([]byte, error) {
 			Name:      fmt.Sprintf("point %d: op %d %s 0x%06x (%s) tear %s", p.Index, p.Op, p.Kind, p.Addr, p.Phase, p.Tear),
 			Classname: class,
 			Failure: &junitFailure{Message: "verdict " + p.Verdict + ": " + p.Failure, Type: "expectation",
-				Text: fmt.Sprintf("%s\nboots after the cut: %d\nflash digest: %s\nreproduce: ws63emu replay '%s'\n", p.Failure, p.Boots, p.FlashDigest, p.Token)},
+				Text: fmt.Sprintf("%s\nboots after the cut: %d\nflash digest: %s\nreproduce: ws63emu replay %s\n", p.Failure, p.Boots, p.FlashDigest, ShellQuote(p.Token))},
 		})
 	}
 	for _, d := range failedDoubles {
@@ -393,7 +399,7 @@ func (r *SweepReport) JUnit() ([]byte, error) {
 			Name:      fmt.Sprintf("double cut after point %d: op %d %s 0x%06x (%s) tear %s", d.First, d.Op, d.Kind, d.Addr, d.Phase, d.Tear),
 			Classname: class,
 			Failure: &junitFailure{Message: "verdict " + d.Verdict + ": " + d.Failure, Type: "expectation",
-				Text: fmt.Sprintf("%s\nboots after the second cut: %d\nflash digest: %s\nreproduce: ws63emu replay '%s'\n", d.Failure, d.Boots, d.FlashDigest, d.Token)},
+				Text: fmt.Sprintf("%s\nboots after the second cut: %d\nflash digest: %s\nreproduce: ws63emu replay %s\n", d.Failure, d.Boots, d.FlashDigest, ShellQuote(d.Token))},
 		})
 	}
 	doc := junitSuites{Name: "ws63emu sweep", Tests: suite.Tests, Failures: suite.Failures, Suites: []junitSuite{suite}}
@@ -402,4 +408,12 @@ func (r *SweepReport) JUnit() ([]byte, error) {
 		return nil, err
 	}
 	return append([]byte(xml.Header), append(b, '\n')...), nil
+}
+
+// ShellQuote quotes s for a POSIX shell: in single quotes, each quote in s
+// written as a closing quote, a backslash-escaped quote and an opening
+// quote. A reproduction command printed with it can be pasted whatever the
+// scenario's file name holds.
+func ShellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

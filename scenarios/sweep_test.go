@@ -287,7 +287,7 @@ func TestSweepFaults(t *testing.T) {
 		}
 	})
 	t.Run("bad-sector inside the block", func(t *testing.T) {
-		s := parseSweep(t, fmt.Sprintf(faultSweep, "sweep-begin\nrequest-upgrade reset=false\nfault bad-sector part=imageA off=0\nreset"))
+		s := parseSweep(t, fmt.Sprintf(faultSweep, "sweep-begin\nrequest-upgrade reset=false\nfault bad-sector part=imageA off=0 mode=timeout\nreset"))
 		compareSample(t, s, 12)
 		tears, _ := ParseTearModels("before,after,prefix,bits")
 		rep, err := Sweep(s, SweepOptions{Tears: tears, Double: 2})
@@ -330,6 +330,22 @@ func TestSweepFaults(t *testing.T) {
 		}
 		if after["upgraded"] != 0 || after["retries-exhausted"] == 0 {
 			t.Errorf("points cut after the fault's line: %v; want no upgraded", after)
+		}
+	})
+	t.Run("worn sector before sweep-begin", func(t *testing.T) {
+		// The silent kind (mode=stuck, the default): its stuck bits are a
+		// setting of the flash too, and a torn operation on the sector
+		// leaves them as the plain run's cut does.
+		s := parseSweep(t, fmt.Sprintf(faultSweep, "request-upgrade reset=false\nfault bad-sector part=imageA off=0x1000\nsweep-begin\nreset"))
+		compareSample(t, s, 12)
+		rep, err := Sweep(s, SweepOptions{Stride: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Nothing fails in the upgrade; the app's hash check catches the
+		// stuck bits and try-fix-app cannot heal it.
+		if rep.Reference.Verdict != "brick" {
+			t.Fatalf("reference %+v: want brick", rep.Reference)
 		}
 	})
 }

@@ -321,7 +321,7 @@ func (u *Upg) ABImageWrite(r Region, off uint32, data []byte) error {
 	}
 	u.abPhase("ab write region " + r.String())
 	if err := u.flash.Program(addr, data); err != nil {
-		return flashErr(err, ErrcodeUpgFlashWriteError)
+		return sfcErr(err) // upg_flash_write's code, unchanged
 	}
 	return nil
 }

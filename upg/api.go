@@ -18,6 +18,7 @@ package upg
 //	Start                 uapi_upg_start
 //	VerifyStoredPackage   upg_get_package_header + uapi_upg_verify_file
 //	ResetUpgradeFlag      uapi_upg_reset_upgrade_flag
+//	Result                uapi_upg_get_result
 type API interface {
 	Init() error
 	Status() Status
@@ -28,6 +29,7 @@ type API interface {
 	Start() error
 	VerifyStoredPackage() error
 	ResetUpgradeFlag() error
+	Result() (Result, uint32, error)
 }
 
 // Engine opens one program's instance of another implementation of API
@@ -136,6 +138,8 @@ func (o observed) RegisterUserVerify(fn UserVerifyFunc, param any) {
 		r.RegisterUserVerify(fn, param)
 	}
 }
+
+func (o observed) Result() (Result, uint32, error) { return o.a.Result() }
 
 func (o observed) Close() error {
 	if c, ok := o.a.(interface{ Close() error }); ok {

@@ -6,10 +6,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/ws63emu/ws63emu/internal/cliio"
 )
 
 // fota.cfg (spec §2.5) is read as build_upg_pkg.py reads it: Python's
@@ -223,12 +225,11 @@ func DefaultConfig(sign SignMode) *Config {
 
 // LoadConfig reads a fota.cfg file.
 func LoadConfig(path string) (*Config, error) {
-	f, err := os.Open(path)
+	data, err := cliio.ReadFile(path, maxConfigSize, "a fota.cfg")
 	if err != nil {
 		return nil, fmt.Errorf("upg: %w", err)
 	}
-	defer f.Close()
-	return ParseConfig(f, filepath.Base(path))
+	return ParseConfig(bytes.NewReader(data), filepath.Base(path))
 }
 
 // cfgValue is a key's value and the line it starts on.
@@ -301,7 +302,7 @@ func parseINI(data []byte, name string) ([]*cfgSection, error) {
 		opt, pending = nil, 0
 		if strings.HasPrefix(trimmed, "[") {
 			if !strings.HasSuffix(trimmed, "]") || len(trimmed) < 3 {
-				return nil, errAt(lineNo, "malformed section header %q", trimmed)
+				return nil, errAt(lineNo, "malformed section header %s", quoteShort(trimmed))
 			}
 			sn := trimmed[1 : len(trimmed)-1]
 			for _, s := range secs {
@@ -314,15 +315,15 @@ func parseINI(data []byte, name string) ([]*cfgSection, error) {
 			continue
 		}
 		if cur == nil {
-			return nil, errAt(lineNo, "key outside any section: %q", trimmed)
+			return nil, errAt(lineNo, "key outside any section: %s", quoteShort(trimmed))
 		}
 		i := strings.IndexAny(trimmed, "=:")
 		if i < 0 {
-			return nil, errAt(lineNo, "line is neither a section, a comment nor key=value: %q", trimmed)
+			return nil, errAt(lineNo, "line is neither a section, a comment nor key=value: %s", quoteShort(trimmed))
 		}
 		key := strings.TrimSpace(trimmed[:i])
 		if key == "" {
-			return nil, errAt(lineNo, "empty key name: %q", trimmed)
+			return nil, errAt(lineNo, "empty key name: %s", quoteShort(trimmed))
 		}
 		if prev, dup := cur.keys[key]; dup {
 			return nil, errAt(lineNo, "key %s in [%s] already set on line %d", key, cur.name, prev.line)
@@ -379,7 +380,7 @@ func (r *cfgReader) hex(key string) uint32 {
 	}
 	n, err := strconv.ParseUint(s, 16, 32)
 	if err != nil {
-		r.fail(v.line, "%s = %q is not a 32-bit hex number", key, v.val)
+		r.fail(v.line, "%s = %s is not a 32-bit hex number", key, quoteShort(v.val))
 		return 0
 	}
 	return uint32(n)
@@ -393,7 +394,7 @@ func (r *cfgReader) dec(key string) uint32 {
 	}
 	n, err := strconv.ParseUint(v.val, 10, 32)
 	if err != nil {
-		r.fail(v.line, "%s = %q is not a 32-bit decimal number", key, v.val)
+		r.fail(v.line, "%s = %s is not a 32-bit decimal number", key, quoteShort(v.val))
 		return 0
 	}
 	return uint32(n)
@@ -409,7 +410,7 @@ func (r *cfgReader) bytes16(key string) [16]byte {
 	}
 	b, err := hex.DecodeString(strings.Join(strings.Fields(v.val), ""))
 	if err != nil || len(b) != len(out) {
-		r.fail(v.line, "%s = %q is not 16 bytes of hex", key, v.val)
+		r.fail(v.line, "%s = %s is not 16 bytes of hex", key, quoteShort(v.val))
 		return out
 	}
 	copy(out[:], b)
@@ -458,6 +459,9 @@ func buildConfig(secs []*cfgSection, name string) (*Config, error) {
 				RootKeyType: r.hex("RootKeyType"), VersionExt: r.hex("version_ext"),
 				VersionMask: r.hex("version_mask"), PlainKey: r.str("PlainKey"),
 			}
+			if v, ok := s.keys["ReRncFlag"]; ok && im.ReEncFlag == FlagEncrypted && s.name != SectionApplication && r.err == nil {
+				r.fail(v.line, "[%s] ReRncFlag = %s: only the application image can be encrypted (guide, fota.cfg: 仅app镜像支持加密升级)", s.name, v.val)
+			}
 			if v, ok := s.keys["ReRncFlag"]; ok && v.val == "0x3C7896E1" {
 				im.Encrypt = true
 				im.ProtectionKeyL1 = r.bytes16("ProtectionKeyL1")
@@ -476,7 +480,68 @@ func buildConfig(secs []*cfgSection, name string) (*Config, error) {
 			return nil, &ConfigError{Name: name, Msg: fmt.Sprintf("missing section [%s]", req)}
 		}
 	}
+	if err := checkSignSuite(secs, c, name); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// SignSuite values as the SDK's fota.cfg documents them (its legend, plus
+// 4 from the older SDK's: "SHA256 ONLY"), and what each means here.
+var signSuites = map[string]struct {
+	name string
+	mode SignMode // SignOther: refused
+}{
+	"0":  {"ECDSA_SHA256", SignECDSA},
+	"1":  {"ECDSA_SHA256_LEA_CTR", SignECDSA},
+	"2":  {"ECDSA_SHA256_LEA_CBC_MAC", SignECDSA},
+	"3":  {"ECDSA_SHA256_AES_CBC", SignECDSA},
+	"4":  {"SHA256 ONLY", SignSHA256},
+	"10": {"SM2_SM3", SignOther},
+	"11": {"SM2_SM3_LEA_CTR", SignOther},
+	"12": {"SM2_SM3_LEA_CBC_MAC", SignOther},
+	"13": {"SM2_SM3_SM4_CBC", SignOther},
+	"30": {"RSA 4096", SignOther},
+	"34": {"RSA 4096 - SHA256", SignOther},
+}
+
+// checkSignSuite interprets [SIGN_CFG] SignSuite, the suite the SDK hands
+// its closed sign tool. 0..3 sign with ECDSA over SHA-256 (the suffix is the
+// cipher the tool would use for encryption; the emulator's encryption
+// model is the same for all four) and need KeyAlg 0x2A13C812; 4 (the older
+// SDK's "SHA256 ONLY") writes hash-only signatures and needs a SHA-256
+// KeyAlg (0x2A13C856 or 0x2A13C867); any other pairing would give a
+// package whose signature_length (from KeyAlg) does not match its
+// signatures, which every device refuses. SM2 and RSA suites are refused:
+// WS63 compiles only the ECC verification path (upg_config.h). An absent
+// SignSuite (no sign tool run) leaves the signing to KeyAlg.
+func checkSignSuite(secs []*cfgSection, c *Config, name string) error {
+	var v *cfgValue
+	keyAlgLine := 0
+	for _, s := range secs {
+		switch s.name {
+		case SectionSign:
+			v = s.keys["SignSuite"]
+		case SectionKeyArea:
+			if k, ok := s.keys["KeyAlg"]; ok {
+				keyAlgLine = k.line
+			}
+		}
+	}
+	if v == nil {
+		return nil
+	}
+	suite, ok := signSuites[v.val]
+	switch {
+	case !ok:
+		return &ConfigError{Name: name, Line: v.line, Msg: fmt.Sprintf("SignSuite = %q is not a value fota.cfg documents (0-3 ECDSA, 4 SHA256 only, 10-13 SM2, 30 and 34 RSA)", v.val)}
+	case suite.mode == SignOther:
+		return &ConfigError{Name: name, Line: v.line, Msg: fmt.Sprintf("SignSuite = %s (%s) is not supported: WS63 builds only the ECC verification path (upg_config.h), so its packages are ECDSA (0-3) or SHA256 only (4)", v.val, suite.name)}
+	case suite.mode != c.SignMode():
+		return &ConfigError{Name: name, Line: v.line, Msg: fmt.Sprintf("SignSuite = %s (%s) signs %s but KeyAlg = 0x%08X (line %d) declares %s signatures: the device would refuse every package (the guide pairs SignSuite=1 with KeyAlg=0x2A13C812)",
+			v.val, suite.name, suite.mode, c.KeyArea.KeyAlg, keyAlgLine, c.SignMode())}
+	}
+	return nil
 }
 
 func isImageSection(s string) bool {
@@ -486,4 +551,18 @@ func isImageSection(s string) bool {
 		}
 	}
 	return false
+}
+
+// quoteShort quotes at most the first 40 bytes of s for an error message:
+// a binary file given as a config is one long "line".
+func quoteShort(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return strconv.Quote(s)
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(s[:cut]), len(s))
 }

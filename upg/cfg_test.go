@@ -191,3 +191,48 @@ func TestParseConfigErrors(t *testing.T) {
 		t.Errorf("LoadConfig of a missing file succeeded")
 	}
 }
+
+// TestSignSuiteAndReRncFlag: SignSuite is interpreted as fota.cfg documents
+// it (never ignored), and ReRncFlag encryption is for [application] only.
+func TestSignSuiteAndReRncFlag(t *testing.T) {
+	ecdsa := strings.Replace(minimalCfg, "KeyAlg=0x2A13C867", "KeyAlg=0x2A13C812", 1)
+	withSuite := func(base, suite string) string { return base + "[SIGN_CFG]\nSignSuite=" + suite + "\n" }
+	for _, tc := range []struct {
+		name, in string
+		want     SignMode
+	}{
+		{"ECDSA suite 0", withSuite(ecdsa, "0"), SignECDSA},
+		{"ECDSA suite 1", withSuite(ecdsa, "1"), SignECDSA},
+		{"ECDSA suite 3", withSuite(ecdsa, "3"), SignECDSA},
+		{"SHA256 only 4", withSuite(minimalCfg, "4"), SignSHA256},
+		{"SHA256 only 4, ECC format", withSuite(strings.Replace(minimalCfg, "KeyAlg=0x2A13C867", "KeyAlg=0x2A13C856", 1), "4"), SignSHA256},
+		{"no SignSuite", minimalCfg, SignSHA256},
+	} {
+		c, err := parseCfgText(tc.in)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if c.SignMode() != tc.want {
+			t.Errorf("%s: mode %v, want %v", tc.name, c.SignMode(), tc.want)
+		}
+	}
+	// minimalCfg has 30 lines: [SIGN_CFG] is line 31, SignSuite line 32.
+	for _, tc := range []struct{ name, in, want string }{
+		{"SM2", withSuite(ecdsa, "10"), "t.cfg:32: SignSuite = 10 (SM2_SM3) is not supported"},
+		{"RSA", withSuite(ecdsa, "34"), "t.cfg:32: SignSuite = 34 (RSA 4096 - SHA256) is not supported"},
+		{"undocumented", withSuite(ecdsa, "7"), `t.cfg:32: SignSuite = "7" is not a value fota.cfg documents`},
+		{"empty", withSuite(ecdsa, ""), `t.cfg:32: SignSuite = "" is not a value`},
+		{"ECDSA suite, SHA256 KeyAlg", withSuite(minimalCfg, "1"), "t.cfg:32: SignSuite = 1 (ECDSA_SHA256_LEA_CTR) signs ecdsa but KeyAlg = 0x2A13C867 (line 8) declares sha256"},
+		{"SHA256 suite, ECDSA KeyAlg", withSuite(ecdsa, "4"), "t.cfg:32: SignSuite = 4 (SHA256 ONLY) signs sha256 but KeyAlg = 0x2A13C812"},
+		{"encrypted flashboot", minimalCfg + "[flashboot]\nHeaderMagic=0x464F5451\nImageId=0x4B1E3C2D\nDecompressFlag=0x3C7896E1\nReRncFlag=0x3C7896E1\nRootKeyType=0x0\nversion_ext=0x0\nversion_mask=0x0\n",
+			"t.cfg:35: [flashboot] ReRncFlag = 0x3C7896E1: only the application image can be encrypted"},
+		{"encrypted nv, lower case", minimalCfg + "[nv]\nHeaderMagic=0x464F5451\nImageId=0xCB9E063C\nDecompressFlag=0x0\nReRncFlag=0x3c7896e1\nRootKeyType=0x0\nversion_ext=0x0\nversion_mask=0x0\n",
+			"t.cfg:35: [nv] ReRncFlag = 0x3c7896e1: only the application image"},
+	} {
+		_, err := parseCfgText(tc.in)
+		if err == nil || !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s:\n got %v\nwant %q", tc.name, err, tc.want)
+		}
+	}
+}

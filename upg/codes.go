@@ -29,7 +29,7 @@ const (
 	ResultVerifyVersionFailed   Result = 11
 	ResultImageIDFailed         Result = 12
 	ResultRetryAllFailed        Result = 13
-	ResultMax                   Result = 14 // UPG_RESULT_MAX: the RAM context's initial value
+	ResultMax                   Result = 14 // UPG_RESULT_MAX: what uapi_upg_init sets the RAM temporary result to (0 before)
 )
 
 var resultNames = [...]string{

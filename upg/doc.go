@@ -78,9 +78,39 @@
 // "half" value only once; the RETRY_ALL_FAILED check fires whenever the
 // third retry byte changes, so an image that succeeds on its third attempt
 // also ends the upgrade with RETRY_ALL_FAILED (later images are not
-// applied), and the returned code is the task's code ORed with
-// ERRCODE_UPG_RETRY_ALL_FAIL; progress starts from 0 %, so the callback
-// never reports 0 %.
+// applied); Start then returns ERRCODE_UPG_RETRY_ALL_FAIL, while a third
+// attempt that fails returns the task's own error
+// (upg_perform_upgrade_task returns the task's code before the status
+// write's); progress starts from 0 %, so the callback never reports 0 %.
+// The NV entry's result (upg_perform_nv_task) does not stop the loop; it
+// is what Start returns only when no later image is processed (the packer
+// puts NV last).
+//
+// # Device behaviour reproduced (spec §3.6, §4.2, §4.3, §4.8, §3.5)
+//
+//   - A raw image's task erases the whole target partition first
+//     (UPG_CFG_SUPPORT_ERASE_WHOLE_IMAGE) and only then checks image_len
+//     against the partition size: a raw image larger than its partition
+//     fails every attempt with ERRCODE_FAIL after destroying the old
+//     contents (the device then boots into try-fix-app). It copies exactly
+//     image_len bytes.
+//   - Re-encryption (Options.EncryptChunk) applies to compressed images
+//     only: uapi_upg_full_image_update has no crypto step, so a raw image
+//     with re_enc_flag set is copied as stored.
+//   - Start before Init still runs upg_set_complete_flag as a direct
+//     finish; the RAM temporary result is UPDATE_SUCCESS until Init sets
+//     RESULT_MAX, so a pending upgrade is cancelled and recorded as a
+//     success (ERRCODE_UPG_NOT_INIT is returned).
+//   - ReadPackage checks its length through upg_check_buff's 16-bit cast (0
+//     and multiples of 0x10000 are ERRCODE_UPG_INVALID_BUFF_LEN) and its
+//     offset against the whole fota partition, flag tail included.
+//   - Erase and write failures on the FOTA paths carry the SFC driver's own
+//     code: the driver reads no program or erase status, so a failing flash
+//     shows as ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY (0x80001344; a
+//     flash.ErrTimeout); ERRCODE_UPG_FLASH_ERASE_ERROR is never returned
+//     and ERRCODE_UPG_FLASH_WRITE_ERROR only by the AB config page. Inside
+//     the LZMA decode loop a write failure becomes
+//     ERRCODE_UPG_DECOMPRESS_FAIL, as every error of that loop does.
 //
 // # AB scheme
 //
@@ -143,8 +173,9 @@
 //     chip keys: Pack refuses it, or with PlainEncrypted writes the header
 //     fields as the SDK does and leaves the data in the clear (a model,
 //     not bit-exact). On the device side, ReEncrypt encrypts such an app
-//     image as it is written with AES-128-CTR under a key derived from an
-//     efuse flash key (encrypt.go): a documented model, not the chip's.
+//     image, when it is compressed, as it is written with AES-128-CTR under
+//     a key derived from an efuse flash key (encrypt.go): a documented
+//     model, not the chip's.
 //   - Pack refuses a section version_ext that is not a run of ones from
 //     bit 0 (ErrVersionExt), as the guide's 防回滚号 rule asks; the SDK
 //     packer does not check it. Diff images (the closed tool's mode 4, compiled out
@@ -173,13 +204,18 @@
 //     not fit 32 bits are errors (configparser accepts them, ctypes
 //     truncates); [SIGN_CFG] and [TOOLS] are optional because no tool is
 //     run; '%' interpolation is not performed. --pkt entries the SDK would
-//     ignore silently are errors.
+//     ignore silently are errors. SignSuite (handed to the closed sign tool
+//     by the SDK) is interpreted, not ignored: 0..3 (ECDSA) must come with
+//     KeyAlg 0x2A13C812, 4 (SHA256 only) with a SHA-256 KeyAlg; SM2 and RSA
+//     suites and undocumented values are refused (checkSignSuite). ReRncFlag
+//     0x3C7896E1 is refused outside [application] (the guide: only app
+//     images can be encrypted).
 //   - AB: upg_ab_image_read/write add offset and length in 32 bits, so an
 //     offset near 2^32 wraps past their bounds check on the chip; ABImageRead
-//     and ABImageWrite refuse it (ERRCODE_INVALID_PARAM). Flash driver
-//     failures inside them are reported as ERRCODE_FAIL (read) and
-//     ERRCODE_UPG_FLASH_WRITE_ERROR (write): the SFC driver's own codes are
-//     not public. SetRunRegion stores any value, as the SDK does (an
+//     and ABImageWrite refuse it (ERRCODE_INVALID_PARAM). A flash driver
+//     failure inside ABImageWrite is upg_flash_write's code, passed up (a
+//     timeout: 0x80001344); a read failure is reported as ERRCODE_FAIL.
+//     SetRunRegion stores any value, as the SDK does (an
 //     invalid one later reads as A); RegionErase does not check its
 //     argument either.
 package upg

@@ -32,8 +32,10 @@ import (
 //     the ABRK decryption step is the identity), so only the write-side
 //     encryption and the boot-side decryption are modelled.
 //
-// Upgrade side, Options.EncryptChunk is called with each decompressed or
-// copied chunk before it is programmed; ReEncrypt builds it for a device.
+// Upgrade side, Options.EncryptChunk is called with each decompressed
+// chunk before it is programmed; ReEncrypt builds it for a device. The full
+// (raw) image task has no crypto step in the SDK (spec §4.8), so it never
+// calls it: a raw image is copied as stored whatever re_enc_flag says.
 
 // Flash encryption constants.
 const (
@@ -95,9 +97,10 @@ func counterAt(iv [16]byte, n uint64) [16]byte {
 	return c
 }
 
-// EncryptFunc is Options.EncryptChunk: it transforms data, the chunk about
-// to be programmed at offset off of the image's target partition, in
-// place. An error fails the image task (a retry is consumed).
+// EncryptFunc is Options.EncryptChunk: it transforms data, the
+// decompressed chunk about to be programmed at offset off of the image's
+// target partition, in place. An error fails the image task (a retry is
+// consumed).
 type EncryptFunc func(h ImageHeader, off uint32, data []byte) error
 
 // ReEncrypt returns the EncryptChunk of a device whose efuse flash key is

@@ -17,6 +17,16 @@ const chunkLen = 0x1000
 // and update_result as the SDK does. It returns the processing result.
 func (u *Upg) Start() error {
 	if !u.inited {
+		// Still a direct finish (upg_process.c end:): with a pending
+		// upgrade, update_result gets the temporary result, which is
+		// UPDATE_SUCCESS before uapi_upg_init, and complete_flag 0 — the
+		// upgrade is cancelled and recorded as a success (spec §4.2 step
+		// 1). It needs only the partition table.
+		if f, err := u.ReadFlag(); err == nil {
+			if err := u.setComplete(f, 0, ErrcodeUpgNotInit, true); err != nil {
+				return err
+			}
+		}
 		return ErrcodeUpgNotInit
 	}
 	f, err := u.ReadFlag()
@@ -116,7 +126,7 @@ func resultOf(err error, def Result) Result {
 }
 
 // processImages is step 5: each image in hash-table order.
-func (u *Upg) processImages(f *Flag, p *Package, r io.ReaderAt, size int64) error {
+func (u *Upg) processImages(f *Flag, p *Package, r io.ReaderAt, size int64) (ret error) {
 	fwi := -1
 	for i, n := range p.Nodes {
 		isNV := n.ImageID == ImageIDNV
@@ -131,9 +141,10 @@ func (u *Upg) processImages(f *Flag, p *Package, r io.ReaderAt, size int64) erro
 			if RetryStatus(f.NVFlag) == ImageFinished {
 				continue
 			}
-			if err := u.recordNV(f, p, i); err != nil {
-				return err
-			}
+			// upg_perform_nv_task's result does not stop the loop; it is
+			// the loop's result unless a later image is processed.
+			ret = u.recordNV(f, p, i)
+			u.kick()
 			continue
 		}
 		if fwi >= MaxImages || RetryStatus(f.FirmwareFlag[fwi]) == ImageFinished {
@@ -154,21 +165,26 @@ func (u *Upg) processImages(f *Flag, p *Package, r io.ReaderAt, size int64) erro
 			sw = switchRetry // consume the attempt and stop processing further images
 		}
 		last, werr := u.setRetry(off, &f.FirmwareFlag[fwi], sw)
-		if werr != nil {
-			return werr
-		}
 		if last {
 			// The SDK's check fires on the third byte whether the attempt
-			// failed or succeeded, and ORs the code into the task's.
+			// failed or succeeded (upg_set_firmware_update_status).
 			u.result = ResultRetryAllFailed
-			return Errcode(uint32(Code(err)) | uint32(ErrcodeUpgRetryAllFail))
 		}
-		if err != nil {
+		// upg_perform_upgrade_task returns the task's own error if it
+		// failed, else the status write's result: a successful third
+		// attempt returns ERRCODE_UPG_RETRY_ALL_FAIL. Either stops the loop.
+		switch {
+		case err != nil:
 			return err
+		case werr != nil:
+			return werr
+		case last:
+			return ErrcodeUpgRetryAllFail
 		}
+		ret = nil
 		u.kick()
 	}
-	return nil
+	return ret
 }
 
 // recordNV records where the NV image is for the app's NV task and marks
@@ -209,15 +225,19 @@ func (u *Upg) applyImage(h ImageHeader) error {
 	return u.fullTask(h, e, src)
 }
 
-// fullTask is uapi_upg_full_image_update: erase the whole partition, then
-// copy the (padded) data in 4 KiB chunks to its start.
+// fullTask is upg_erase_whole_image then uapi_upg_full_image_update (spec
+// §4.3): erase the whole partition first, and only then check that
+// image_len fits it (ERRCODE_FAIL: a raw image larger than its partition
+// leaves it erased); then copy image_len bytes in 4 KiB chunks to its
+// start, as stored: there is no decryption or re-encryption step on this
+// path (§4.8).
 func (u *Upg) fullTask(h ImageHeader, e partition.Entry, src uint32) error {
-	n := align16(h.ImageLen)
-	if n > e.Size {
-		return ErrcodeFail
-	}
 	if err := u.eraseTarget(e); err != nil {
 		return err
+	}
+	n := h.ImageLen
+	if n > e.Size {
+		return ErrcodeFail
 	}
 	return u.writeImage(h, e, n, "copy", func(off uint32, buf []byte) error {
 		if _, err := u.flash.ReadAt(buf, int64(src+off)); err != nil {
@@ -254,28 +274,37 @@ func (u *Upg) compressTask(h ImageHeader, e partition.Entry, src uint32) error {
 func (u *Upg) eraseTarget(e partition.Entry) error {
 	u.phase("erase " + e.ID.String())
 	if err := u.flash.EraseRange(e.Offset, e.Size); err != nil {
-		return flashErr(err, ErrcodeUpgFlashEraseError)
+		return sfcErr(err)
 	}
 	return nil
 }
 
 // writeImage writes n bytes to the start of partition e in 4 KiB chunks,
 // each filled by fill (a copy from the package or the LZMA decoder's
-// output), re-encrypted when the image asks for it, programmed without
-// erase, with the watchdog kicked and progress advanced per chunk.
+// output), programmed without erase, with the watchdog kicked and progress
+// advanced per chunk. The decompress path (phase "decompress") also
+// re-encrypts each chunk when the image asks for it (upg_lzma_write_image,
+// spec §4.8), and reports a flash write failure as the decode loop does,
+// ERRCODE_UPG_DECOMPRESS_FAIL; the copy path passes the driver's code up.
 func (u *Upg) writeImage(h ImageHeader, e partition.Entry, n uint32, phase string, fill func(off uint32, buf []byte) error) error {
 	u.phase(phase + " " + e.ID.String())
+	decompress := phase == "decompress"
 	buf := make([]byte, chunkLen)
 	for done := uint32(0); done < n; {
 		c := min(chunkLen, n-done)
 		if err := fill(done, buf[:c]); err != nil {
 			return err
 		}
-		if err := u.encryptChunk(h, done, buf[:c]); err != nil {
-			return err
+		if decompress {
+			if err := u.encryptChunk(h, done, buf[:c]); err != nil {
+				return err
+			}
 		}
 		if err := u.flash.Program(e.Offset+done, buf[:c]); err != nil {
-			return flashErr(err, ErrcodeUpgFlashWriteError)
+			if decompress {
+				return &flashError{code: ErrcodeUpgDecompressFail, err: err}
+			}
+			return sfcErr(err)
 		}
 		done += c
 		u.kick()

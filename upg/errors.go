@@ -21,6 +21,11 @@ const (
 	ErrcodeInvalidParam Errcode = 0x80000001 // ERRCODE_INVALID_PARAM (upg_set_run_region)
 	ErrcodeMalloc       Errcode = 0x80000005
 
+	// ErrcodeSfcFlashTimeoutWaitReady is the SFC driver's only flash
+	// failure (hal_sfc_regs_wait_ready): the chip did not become ready.
+	// The FOTA paths pass it up unchanged (spec §3.5).
+	ErrcodeSfcFlashTimeoutWaitReady Errcode = 0x80001344
+
 	ErrcodePartitionInitErr        Errcode = 0x80003000
 	ErrcodePartitionNotSupport     Errcode = 0x80003001
 	ErrcodePartitionInvalidParams  Errcode = 0x80003002
@@ -71,6 +76,7 @@ var errcodeNames = []struct {
 	{ErrcodeFail, "ERRCODE_FAIL"},
 	{ErrcodeInvalidParam, "ERRCODE_INVALID_PARAM"},
 	{ErrcodeMalloc, "ERRCODE_MALLOC"},
+	{ErrcodeSfcFlashTimeoutWaitReady, "ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY"},
 	{ErrcodePartitionInitErr, "ERRCODE_PARTITION_INIT_ERR"},
 	{ErrcodePartitionNotSupport, "ERRCODE_PARTITION_NOT_SUPPORT"},
 	{ErrcodePartitionInvalidParams, "ERRCODE_PARTITION_INVALID_PARAMS"},

@@ -28,6 +28,9 @@ var specErrcodes = map[string]uint32{
 	"ERRCODE_UPG_CHECK_FOTA_ERROR": 0x80003064, "ERRCODE_UPG_SET_IMG_ERROR": 0x80003065,
 	"ERRCODE_UPG_BACKUP_UPDATE_ERROR": 0x80003066, "ERRCODE_UPG_RETRY_ALL_FAIL": 0x80003067,
 	"ERRCODE_UPG_VERSION_ERROR": 0x80003068,
+	// Not in the table but in §3.3 and §3.5's text: the SFC driver's only
+	// flash failure, passed up unchanged by the FOTA paths.
+	"ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY": 0x80001344,
 }
 
 func TestErrcodeTable(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 
+	"github.com/ws63emu/ws63emu/flash"
 	"github.com/ws63emu/ws63emu/partition"
 )
 
@@ -63,9 +64,10 @@ type Options struct {
 	// VerifyPolicy is the package verifier generation of the firmware the
 	// library is built into (compat.go: SDK <= 1.10.101 or later).
 	VerifyPolicy VerifyPolicy
-	// EncryptChunk, when set, transforms each chunk the full and
-	// compressed image tasks are about to program (encrypt.go, spec §4.8:
-	// flashboot re-encrypts an image whose re_enc_flag asks for it).
+	// EncryptChunk, when set, transforms each chunk the compressed image
+	// task is about to program (encrypt.go, spec §4.8: flashboot
+	// re-encrypts a compressed image whose re_enc_flag asks for it; the
+	// full image task has no crypto step).
 	EncryptChunk EncryptFunc
 	// AB is CONFIG_MIDDLEWARE_SUPPORT_UPG_AB: the AB scheme's build
 	// (ab.go). Flashboot then skips the package check and boots the run
@@ -104,7 +106,7 @@ type Upg struct {
 	storing  bool // a write followed the last prepare (for the "store" phase)
 	pkgLen   uint32
 	next     uint32 // InOrderWrites: the next offset expected
-	result   Result // RAM context, starts at RESULT_MAX
+	result   Result // RAM context's temporary_result: UPDATE_SUCCESS (0) until Init sets RESULT_MAX
 	progress func(percent uint32)
 	userFn   UserVerifyFunc
 	userArg  any
@@ -122,7 +124,7 @@ func New(f Flash, t partition.Table, o Options) *Upg {
 	if o.ImagePartitions == nil {
 		o.ImagePartitions = DefaultImagePartitions()
 	}
-	return &Upg{flash: f, table: t, opt: o, result: ResultMax, userFn: o.UserVerify, userArg: o.UserParam}
+	return &Upg{flash: f, table: t, opt: o, result: ResultUpdateSuccess, userFn: o.UserVerify, userArg: o.UserParam}
 }
 
 // SetRootKey sets the root public key used for ECDSA package verification
@@ -196,7 +198,7 @@ func (u *Upg) writeFlag(off uint32, value []byte) error {
 		u.opt.Hooks.FlagWrite(FlagField(off), value)
 	}
 	if err := u.flash.Program(addr+off, value); err != nil {
-		return flashErr(err, ErrcodeUpgFlashWriteError)
+		return sfcErr(err)
 	}
 	return nil
 }
@@ -218,6 +220,23 @@ func flashErr(err error, code Errcode) error {
 		return err
 	}
 	return &flashError{code: code, err: err}
+}
+
+// sfcErr is a flash driver error as the SFC driver's own errcode_t, which
+// the FOTA paths pass up unchanged (upg_flash_erase, upg_flash_write; spec
+// §3.5): a not-ready timeout is ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY (the
+// driver reads no program or erase failure status), an argument the driver
+// refuses ERRCODE_INVALID_PARAM. The cause stays reachable by errors.Is.
+func sfcErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flash.ErrTimeout):
+		return flashErr(err, ErrcodeSfcFlashTimeoutWaitReady)
+	case errors.Is(err, flash.ErrOutOfRange), errors.Is(err, flash.ErrMisaligned):
+		return flashErr(err, ErrcodeInvalidParam)
+	}
+	return flashErr(err, ErrcodeFail)
 }
 
 // flashError carries the SDK code a flash failure is reported as, and the
@@ -323,16 +342,16 @@ func (u *Upg) eraseKeep(addr, n uint32) error {
 	tail := make([]byte, end-(addr+n))
 	if len(head) > 0 {
 		if _, err := u.flash.ReadAt(head, int64(start)); err != nil {
-			return flashErr(err, ErrcodeUpgFlashEraseError)
+			return sfcErr(err)
 		}
 	}
 	if len(tail) > 0 {
 		if _, err := u.flash.ReadAt(tail, int64(addr+n)); err != nil {
-			return flashErr(err, ErrcodeUpgFlashEraseError)
+			return sfcErr(err)
 		}
 	}
 	if err := u.flash.EraseRange(start, end-start); err != nil {
-		return flashErr(err, ErrcodeUpgFlashEraseError)
+		return sfcErr(err)
 	}
 	for _, keep := range []struct {
 		at   uint32
@@ -342,7 +361,7 @@ func (u *Upg) eraseKeep(addr, n uint32) error {
 			continue
 		}
 		if err := u.flash.Program(keep.at, keep.data); err != nil {
-			return flashErr(err, ErrcodeUpgFlashWriteError)
+			return sfcErr(err)
 		}
 	}
 	return nil
@@ -377,7 +396,7 @@ func (u *Upg) WritePackageSync(off uint32, buf []byte) error {
 		u.phase("store")
 	}
 	if err := u.flash.Program(e.Offset+off, buf); err != nil {
-		return flashErr(err, ErrcodeUpgFlashWriteError)
+		return sfcErr(err)
 	}
 	u.next = off + n
 	return nil
@@ -396,7 +415,9 @@ func (u *Upg) WritePackageAsync(off uint32, buf []byte, done func(error)) error 
 }
 
 // ReadPackage is uapi_upg_read_package: raw flash from package offset off,
-// clamped to the end of the fota partition. It returns the bytes read.
+// clamped to the end of the fota partition. It returns the bytes read. As
+// in upg_storage.c the length is checked through a 16-bit cast: a length of
+// 0 or any multiple of 0x10000 fails with ERRCODE_UPG_INVALID_BUFF_LEN.
 func (u *Upg) ReadPackage(off uint32, buf []byte) (int, error) {
 	if !u.inited {
 		return 0, ErrcodeUpgNotInit
@@ -404,11 +425,28 @@ func (u *Upg) ReadPackage(off uint32, buf []byte) (int, error) {
 	if buf == nil {
 		return 0, ErrcodeUpgNullPointer
 	}
+	if uint16(len(buf)) == 0 {
+		return 0, ErrcodeUpgInvalidBuffLen
+	}
+	return u.ReadFotaPkgData(off, buf)
+}
+
+// ReadFotaPkgData is upg_read_fota_pkg_data, what ReadPackage calls after
+// its argument checks and what the NV task calls directly: raw flash from
+// package offset off with the full length, clamped to the end of the fota
+// partition; an offset past the partition fails with
+// ERRCODE_UPG_INVALID_PARAMETER.
+func (u *Upg) ReadFotaPkgData(off uint32, buf []byte) (int, error) {
+	if !u.inited {
+		return 0, ErrcodeUpgNotInit
+	}
 	e, err := u.fota()
 	if err != nil {
 		return 0, err
 	}
-	if off >= e.Size {
+	// upg_read_fota_pkg_data: the offset is checked against the whole fota
+	// partition, its flag tail included, and a zero length is refused.
+	if off >= e.Size || len(buf) == 0 {
 		return 0, ErrcodeUpgInvalidParameter
 	}
 	n := uint32(len(buf))

@@ -272,14 +272,17 @@ func TestStartBadSectorRetries(t *testing.T) {
 	}
 	app, _ := partition.Default(partition.LayoutCompress).Lookup(partition.ImageA)
 	s.f.SetBadSector(app.Offset+0x10000, true)
+	// The erase times out (the SFC driver's only failure, spec §3.5) and
+	// upg_flash_erase passes the driver's code up unchanged; the third
+	// failure also returns the task's own error (spec §3.3, §4.2:
+	// upg_perform_upgrade_task returns ret before the status write's).
 	want := []struct {
 		code  Errcode
 		bytes [3]byte
 	}{
-		{ErrcodeUpgFlashEraseError, [3]byte{0, 0xFF, 0xFF}},
-		{ErrcodeUpgFlashEraseError, [3]byte{0, 0, 0xFF}},
-		// The SDK ORs RETRY_ALL_FAIL into the task's code (0x80003048|0x80003067).
-		{ErrcodeUpgFlashEraseError | ErrcodeUpgRetryAllFail, [3]byte{0, 0, 0}},
+		{ErrcodeSfcFlashTimeoutWaitReady, [3]byte{0, 0xFF, 0xFF}},
+		{ErrcodeSfcFlashTimeoutWaitReady, [3]byte{0, 0, 0xFF}},
+		{ErrcodeSfcFlashTimeoutWaitReady, [3]byte{0, 0, 0}},
 	}
 	for i, w := range want {
 		u := New(s.f, partition.Default(partition.LayoutCompress), Options{})
@@ -360,5 +363,48 @@ func TestThirdAttemptSucceeds(t *testing.T) {
 	f, _ := u.ReadFlag()
 	if f.FirmwareFlag[0] != [3]byte{} || f.FirmwareFlag[1] != [3]byte{0xFF, 0xFF, 0xFF} {
 		t.Fatalf("retry bytes % x / % x: the flashboot image must not be processed", f.FirmwareFlag[0], f.FirmwareFlag[1])
+	}
+}
+
+// TestReadPackageLength: uapi_upg_read_package checks its length through a
+// 16-bit cast (0 and multiples of 0x10000 fail), reads with the full
+// length, and clamps at the end of the fota partition.
+func TestReadPackageLength(t *testing.T) {
+	s := newStorage(t, Options{})
+	if _, err := s.u.ReadPackage(0, make([]byte, 16)); !errors.Is(err, ErrcodeUpgNotInit) {
+		t.Fatalf("before init: %v", err)
+	}
+	if err := s.u.Init(); err != nil {
+		t.Fatal(err)
+	}
+	s.store(t)
+	for _, tc := range []struct {
+		name string
+		off  uint32
+		buf  []byte
+		n    int
+		want error
+	}{
+		{"nil", 0, nil, 0, ErrcodeUpgNullPointer},
+		{"zero", 0, []byte{}, 0, ErrcodeUpgInvalidBuffLen},
+		{"0x10000", 0, make([]byte, 0x10000), 0, ErrcodeUpgInvalidBuffLen},
+		{"0x20000", 0, make([]byte, 0x20000), 0, ErrcodeUpgInvalidBuffLen},
+		{"0x10001 reads all", 0, make([]byte, 0x10001), 0x10001, nil},
+		{"clamped", s.fota.Size - 8, make([]byte, 100), 8, nil},
+		{"past the partition", s.fota.Size, make([]byte, 100), 0, ErrcodeUpgInvalidParameter},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := s.u.ReadPackage(tc.off, tc.buf)
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) || n != tc.n {
+				t.Fatalf("ReadPackage = %d, %v; want %d, %v", n, err, tc.n, tc.want)
+			}
+			if err == nil && tc.off == 0 && !bytes.Equal(tc.buf[:len(s.pkg)], s.pkg) {
+				t.Error("the bytes read are not the package")
+			}
+		})
+	}
+	// upg_read_fota_pkg_data (the NV task's read) has no 16-bit check.
+	if n, err := s.u.ReadFotaPkgData(0, make([]byte, 0x10000)); err != nil || n != 0x10000 {
+		t.Errorf("ReadFotaPkgData(0x10000) = %d, %v", n, err)
 	}
 }

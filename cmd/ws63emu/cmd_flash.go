@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/ws63emu/ws63emu/emulator"
 	"github.com/ws63emu/ws63emu/flash"
 	"github.com/ws63emu/ws63emu/image"
-	"github.com/ws63emu/ws63emu/internal/atomicfile"
+	"github.com/ws63emu/ws63emu/internal/cliio"
 	"github.com/ws63emu/ws63emu/partition"
 )
 
@@ -20,7 +19,7 @@ func init() {
 }
 
 func flashUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: ws63emu flash new [--layout compress|ab] [--root-key PEM] [--secure-boot] [--app FILE] [--flashboot FILE]")
+	fmt.Fprintln(w, "usage: ws63emu flash new [--layout compress|ab] [--params param_sector.json] [--root-key PEM] [--secure-boot] [--app FILE] [--flashboot FILE]")
 	fmt.Fprintln(w, "                         [--flashboot-backup FILE] [--nv FILE] [--efuse-out FILE] -o FLASH.bin")
 	fmt.Fprintln(w, "       ws63emu flash inspect FLASH.bin [--json]")
 	fmt.Fprintln(w, "       ws63emu flash dump FLASH.bin --partition ID|NAME -o FILE")
@@ -57,7 +56,7 @@ func readFlashInput(in *flashInput, t partition.Table, l partition.Layout) error
 	}
 	name := in.id.Name(l)
 	if in.kinds == nil {
-		b, err := os.ReadFile(in.path)
+		b, err := cliio.ReadFile(in.path, cliio.ImageLimit, "flash data")
 		if err != nil {
 			return fmt.Errorf("flash new: %s: %w", in.flag, err)
 		}
@@ -93,7 +92,7 @@ func readFlashInput(in *flashInput, t partition.Table, l partition.Layout) error
 		return fmt.Errorf("flash new: %s %s: offset %d (0x%x): code info image id 0x%08X, a %s image has 0x%08X",
 			in.flag, in.path, image.OffInfoImageID, image.OffInfoImageID, im.Info.ImageID, im.Kind, info)
 	}
-	b, err := os.ReadFile(in.path)
+	b, err := cliio.ReadFile(in.path, cliio.ImageLimit, "an image")
 	if err != nil {
 		return fmt.Errorf("flash new: %s: %w", in.flag, err)
 	}
@@ -113,6 +112,7 @@ func readFlashInput(in *flashInput, t partition.Table, l partition.Layout) error
 func runFlashNew(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("flash new", stderr)
 	layoutS := fs.String("layout", "compress", "partition layout: compress (default, param_sector.json) or ab (param_sector_double.json)")
+	paramsJSON := fs.String("params", "", "build the partition table from the SDK's param_sector json (custom partitions 0x30..0x3F); the layout defaults to what the table is (ab when 0x20 and 0x21 are equal halves)")
 	rootKey := fs.String("root-key", "", "PEM root key: fills the root key area at 0x0, signs the params with ECDSA, its hash goes to efuse (default: hash-only params, root key area erased, as the SDK's blob)")
 	secure := fs.Bool("secure-boot", false, "burn efuse secure-verify (the efuse is not in FLASH.bin: keep it with --efuse-out)")
 	app := fs.String("app", "", "signed app image for partition 0x20 (imageA)")
@@ -120,7 +120,7 @@ func runFlashNew(args []string, stdout, stderr io.Writer) error {
 	fbBackup := fs.String("flashboot-backup", "", "burn this image into the backup partition 0x02 instead of the --flashboot bytes")
 	nv := fs.String("nv", "", "NV data for partition 0x10 (raw, at most 16 KiB)")
 	efuseOut := fs.String("efuse-out", "", "also write the 256-byte efuse bank (root key hash, secure verify) to this file")
-	out := fs.StringP("output", "o", "", "write the 4 MiB flash to this file (required)")
+	out := fs.StringP("output", "o", "", "write the 4 MiB flash to this file (required; - for standard output)")
 	fs.Usage = func() { flashUsage(stderr); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -131,17 +131,38 @@ func runFlashNew(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return errors.New("flash new: -o FLASH.bin is required")
 	}
+	files := cliio.New(stdout)
+	for _, in := range [][2]string{{"--root-key", *rootKey}, {"--app", *app}, {"--flashboot", *fb},
+		{"--flashboot-backup", *fbBackup}, {"--nv", *nv}} {
+		files.Input(in[0], in[1])
+	}
+	files.Output("--efuse-out", *efuseOut)
+	files.Output("-o", *out)
+	if err := files.Check(); err != nil {
+		return fmt.Errorf("flash new: %w", err)
+	}
+	if files.ToStdout() {
+		stdout = stderr // the summary must not mix with the data
+	}
 	layout, err := partition.ParseLayout(*layoutS)
 	if err != nil {
 		return fmt.Errorf("flash new: --layout: %w", err)
 	}
-	cfg := emulator.Config{Layout: layout, SecureBoot: *secure}
+	table := partition.Default(layout)
+	if *paramsJSON != "" {
+		if table, err = partition.LoadJSONFile(*paramsJSON); err != nil {
+			return fmt.Errorf("flash new: --params: %w", err)
+		}
+		if !fs.Changed("layout") {
+			layout = emulator.LayoutOf(table)
+		}
+	}
+	cfg := emulator.Config{Layout: layout, Table: &table, SecureBoot: *secure}
 	if *rootKey != "" {
 		if cfg.RootKey, err = image.LoadPrivateKey(*rootKey); err != nil {
 			return fmt.Errorf("flash new: --root-key: %w", err)
 		}
 	}
-	table := partition.Default(layout)
 
 	// Check every input before making anything.
 	var inputs []*flashInput
@@ -181,14 +202,10 @@ func runFlashNew(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := atomicfile.Write(*efuseOut, eb, 0o644); err != nil {
-			return fmt.Errorf("flash new: %w", err)
-		}
+		files.Stage(*efuseOut, eb, 0o644)
 	}
-	if err := d.Flash.Save(*out); err != nil {
-		if *efuseOut != "" {
-			os.Remove(*efuseOut) // no half of the output left behind
-		}
+	files.Stage(*out, d.Flash.Bytes(), 0o644)
+	if err := files.Commit(); err != nil { // both outputs or neither
 		return fmt.Errorf("flash new: %w", err)
 	}
 
@@ -196,6 +213,9 @@ func runFlashNew(args []string, stdout, stderr io.Writer) error {
 	if cfg.RootKey != nil {
 		xy := cfg.RootKey.XY()
 		params = fmt.Sprintf("ECDSA-signed params, root key %x…", xy[:8])
+	}
+	if *paramsJSON != "" {
+		params += ", partition table from " + *paramsJSON
 	}
 	fmt.Fprintf(stdout, "wrote %s: %s layout, %s\n", *out, layout, params)
 	for _, in := range inputs {
@@ -242,13 +262,60 @@ func runFlashInspect(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		if err := enc.Encode(struct {
 			File string `json:"file"`
 			*emulator.Inspection
-		}{path, in})
+		}{path, in}); err != nil {
+			return err
+		}
+	} else {
+		writeInspection(stdout, path, in)
 	}
-	writeInspection(stdout, path, in)
+	if bad := inspectionFailures(in); len(bad) > 0 {
+		return failed("flash inspect: %s: %d check(s) failed: %s", path, len(bad), strings.Join(bad, "; "))
+	}
 	return nil
+}
+
+// inspectionFailures lists what flash inspect checked and found broken:
+// the params blob, an image's ids or body hash, a stored package that does
+// not verify, garbage in a partition, corrupt NV keys. Warnings (a backup
+// flashboot older than the primary) are not failures.
+func inspectionFailures(in *emulator.Inspection) []string {
+	var bad []string
+	pr := in.Params
+	switch {
+	case !pr.OK:
+		bad = append(bad, "params unreadable")
+	default:
+		if !pr.KeyAreaOK {
+			bad = append(bad, "params key area "+pr.KeyArea)
+		}
+		if !pr.InfoOK {
+			bad = append(bad, "params info "+pr.Info)
+		}
+		if !pr.TableHashOK {
+			bad = append(bad, "partition table hash FAILED")
+		}
+	}
+	for i := range in.Partitions {
+		p := &in.Partitions[i]
+		switch {
+		case p.Image != nil && !p.Image.IDsOK:
+			bad = append(bad, p.Name+": wrong image for this partition")
+		case p.Image != nil && !p.Image.BodyHashOK:
+			bad = append(bad, p.Name+": body hash MISMATCH")
+		case p.Package != nil && p.Package.Content == "package" && !p.Package.VerifyOK:
+			bad = append(bad, p.Name+": stored package does not verify")
+		case p.Package != nil && p.Package.Content != "package" && p.Package.Content != emulator.ContentErased:
+			bad = append(bad, p.Name+": package area holds garbage")
+		case p.Content == emulator.ContentGarbage:
+			bad = append(bad, p.Name+": garbage")
+		case p.NV != nil && p.NV.Corrupt > 0:
+			bad = append(bad, fmt.Sprintf("%s: %d corrupt NV key instances", p.Name, p.NV.Corrupt))
+		}
+	}
+	return bad
 }
 
 // partitionSummary is one line of content for the table.
@@ -459,7 +526,7 @@ func flashTable(devs ...*flash.Device) (partition.Table, string) {
 func runFlashDump(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("flash dump", stderr)
 	part := fs.StringP("partition", "p", "", "partition id (0x20) or name (imageA, fota, imageB, flashboot, nv, …) (required)")
-	out := fs.StringP("output", "o", "", "write the partition's bytes to this file (required)")
+	out := fs.StringP("output", "o", "", "write the partition's bytes to this file (required; - for standard output)")
 	fs.Usage = func() { flashUsage(stderr); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -471,6 +538,15 @@ func runFlashDump(args []string, stdout, stderr io.Writer) error {
 		return errors.New("flash dump: --partition and -o FILE are required")
 	}
 	path := fs.Arg(0)
+	files := cliio.New(stdout)
+	files.Input("", path)
+	files.Output("-o", *out)
+	if err := files.Check(); err != nil {
+		return fmt.Errorf("flash dump: %w", err)
+	}
+	if files.ToStdout() {
+		stdout = stderr // the summary must not mix with the data
+	}
 	id, err := partition.ParseID(*part)
 	if err != nil {
 		return fmt.Errorf("flash dump: --partition: %w", err)
@@ -498,7 +574,7 @@ func runFlashDump(args []string, stdout, stderr io.Writer) error {
 	if err := dev.Read(e.Offset, b); err != nil {
 		return fmt.Errorf("flash dump: %s: %w", path, err)
 	}
-	if err := atomicfile.Write(*out, b, 0o644); err != nil {
+	if err := files.Write(*out, b, 0o644); err != nil {
 		return fmt.Errorf("flash dump: %w", err)
 	}
 	fmt.Fprintf(stdout, "wrote %s: %s (0x%02X) 0x%06X..0x%06X, %d bytes\n", *out, name, uint8(id), e.Offset, e.End(), e.Size)

@@ -325,3 +325,65 @@ func TestFlashNewRootKey(t *testing.T) {
 		t.Errorf("inspect:\n%s", out)
 	}
 }
+
+// TestFlashNewParams: a product's own table from the SDK's json format;
+// inspect shows the customer partitions; a bad json is a one-line error
+// naming the field, exit 2, and no output file.
+func TestFlashNewParams(t *testing.T) {
+	dir := t.TempDir()
+	app, fb := buildImages(t, dir)
+	custom := filepath.Join("..", "..", "scenarios", "testdata", "param_sector_custom.json")
+	fl := filepath.Join(dir, "custom.bin")
+	out := mustRun(t, "flash", "new", "--params", custom, "--app", app, "--flashboot", fb, "-o", fl)
+	if !strings.Contains(out, "compress layout") || !strings.Contains(out, "partition table from") {
+		t.Errorf("flash new output:\n%s", out)
+	}
+	out = mustRun(t, "flash", "inspect", fl)
+	for _, s := range []string{
+		"0x20  imageA            0x030000  0x220000  0x250000  app",
+		"0x21  fota              0x250000  0x183000  0x3D3000",
+		"0x30  rsv0              0x3D3000  0x008000  0x3DB000  erased",
+		"0x36  0x36              0x3DB000  0x020000  0x3FB000  erased",
+		"flag area at 0x3D2000",
+	} {
+		if !strings.Contains(out, s) {
+			t.Errorf("inspect lacks %q:\n%s", s, out)
+		}
+	}
+	good, err := os.ReadFile(custom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, bytes.Replace(good, []byte(`"0x003D3000", "0x00008000"`), []byte(`"0x003D2000", "0x00008000"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	outFile := filepath.Join(dir, "bad.bin")
+	_, errs, code := runCLI(t, "flash", "new", "--params", bad, "-o", outFile)
+	want := "Partition_Tbl.param_info[9] and [10]: fota (0x21) [0x250000,+0x183000) and rsv0 (0x30) [0x3d2000,+0x8000): partitions overlap"
+	if code != exitBadInput || !strings.Contains(errs, want) || !strings.Contains(errs, "bad.json") || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Errorf("bad json: exit %d, stderr %q; want exit 2 and one line with %q", code, errs, want)
+	}
+	if _, err := os.Stat(outFile); err == nil {
+		t.Error("a bad json left an output file")
+	}
+}
+
+// TestCustomTableUpgradeInspect: a full upgrade on a table from json
+// leaves the customer partitions as the factory burned them, and flash
+// inspect reads the flash through the custom table.
+func TestCustomTableUpgradeInspect(t *testing.T) {
+	fl := filepath.Join(t.TempDir(), "after.bin")
+	mustRun(t, "run", filepath.Join("..", "..", "scenarios", "testdata", "custom-partition-table.scn"), "--flash-out", fl)
+	out := mustRun(t, "flash", "inspect", fl)
+	for _, s := range []string{
+		`0x20  imageA            0x030000  0x220000  0x250000  app "2.0.0"`,
+		"0x21  fota              0x250000  0x183000  0x3D3000  package",
+		"0x30  rsv0              0x3D3000  0x008000  0x3DB000  data (32768 bytes used)",
+		"0x36  0x36              0x3DB000  0x020000  0x3FB000  data (102400 bytes used)",
+	} {
+		if !strings.Contains(out, s) {
+			t.Errorf("inspect lacks %q:\n%s", s, out)
+		}
+	}
+}

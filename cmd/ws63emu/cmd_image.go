@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/ws63emu/ws63emu/image"
-	"github.com/ws63emu/ws63emu/internal/atomicfile"
+	"github.com/ws63emu/ws63emu/internal/cliio"
 )
 
 func init() {
@@ -19,7 +19,7 @@ func init() {
 
 func imageUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: ws63emu image build --kind app|flashboot|flashboot-backup --version STR [--version-ext N] [--size BYTES] [--seed S] [--sign-key PEM [--parent-key PEM] | --hash-only] -o FILE")
-	fmt.Fprintln(w, "       ws63emu image inspect FILE [--json]")
+	fmt.Fprintln(w, "       ws63emu image inspect FILE [--json] [--root-key PEM | --parent-key PEM]")
 }
 
 func runImage(args []string, stdout, stderr io.Writer) error {
@@ -44,8 +44,8 @@ func parseSize(s string) (int, error) {
 		}
 	}
 	n, err := strconv.ParseUint(t, 0, 32)
-	if err != nil || n == 0 || n*uint64(mul) > image.MaxLen {
-		return 0, fmt.Errorf("bad size %q (want 1..%d bytes, e.g. 65536, 0x10000, 60KiB, 2MiB)", s, image.MaxLen)
+	if err != nil || n == 0 || n*uint64(mul) > image.MaxCodeLen {
+		return 0, fmt.Errorf("bad size %q (want 1..%d bytes, e.g. 65536, 0x10000, 60KiB, 2MiB)", s, image.MaxCodeLen)
 	}
 	return int(n) * mul, nil
 }
@@ -55,12 +55,12 @@ func runImageBuild(args []string, stdout, stderr io.Writer) error {
 	kindS := fs.String("kind", "app", "image kind: app, flashboot or flashboot-backup")
 	version := fs.String("version", "1.0.0", "version string recorded in the code's ident record (≤ 31 bytes)")
 	versionExt := fs.Uint32("version-ext", 0, "anti-rollback version_ext: a run of ones from bit 0 (0, 1, 3, 7, 0xF, …)")
-	sizeS := fs.String("size", "", "code size in bytes (default 2MiB for app, 60KiB otherwise); the image adds the 0x300-byte header")
+	sizeS := fs.String("size", "", fmt.Sprintf("code size in bytes, %d..%d (default 2MiB for app, 60KiB otherwise); the image adds the 0x300-byte header", image.IdentLen, image.MaxCodeLen))
 	seed := fs.Uint64("seed", 0, "seed varying the synthetic code")
 	signKey := fs.String("sign-key", "", "PEM key signing the code info (ECDSA mode); its public key goes to ext_public_key")
 	parentKey := fs.String("parent-key", "", "PEM key signing the key area (default: --sign-key)")
 	hashOnly := fs.Bool("hash-only", false, "SignSuite=4 hash-only signatures, as the SDK signs by default (the default without --sign-key)")
-	out := fs.StringP("output", "o", "", "write the image to this file (required)")
+	out := fs.StringP("output", "o", "", "write the image to this file (required; - for standard output)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -70,9 +70,20 @@ func runImageBuild(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return errors.New("image build: -o FILE is required")
 	}
+	files := cliio.New(stdout)
+	files.Input("--sign-key", *signKey)
+	files.Input("--parent-key", *parentKey)
+	files.Output("-o", *out)
+	if err := files.Check(); err != nil {
+		return fmt.Errorf("image build: %w", err)
+	}
+	info := stdout
+	if files.ToStdout() {
+		info = stderr
+	}
 	kind, err := image.ParseKind(*kindS)
 	if err != nil {
-		return err
+		return fmt.Errorf("image build: --kind: %w", err)
 	}
 	if err := image.CheckVersionExt(*versionExt); err != nil {
 		return fmt.Errorf("image build: --version-ext: %w", err)
@@ -101,12 +112,12 @@ func runImageBuild(args []string, stdout, stderr io.Writer) error {
 	var key, parent *image.PrivateKey
 	if *signKey != "" {
 		if key, err = image.LoadPrivateKey(*signKey); err != nil {
-			return err
+			return fmt.Errorf("image build: --sign-key: %w", err)
 		}
 	}
 	if *parentKey != "" {
 		if parent, err = image.LoadPrivateKey(*parentKey); err != nil {
-			return err
+			return fmt.Errorf("image build: --parent-key: %w", err)
 		}
 	}
 	id := image.Ident{Kind: kind, Version: *version, VersionExt: *versionExt, Seed: *seed}
@@ -117,15 +128,15 @@ func runImageBuild(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(*out, data, 0o644); err != nil {
-		return err
+	if err := files.Write(*out, data, 0o644); err != nil {
+		return fmt.Errorf("image build: %w", err)
 	}
 	mode := "hash-only (SignSuite=4)"
 	if key != nil {
 		xy := key.XY()
 		mode = fmt.Sprintf("ECDSA, ext_public_key %x…", xy[:8])
 	}
-	fmt.Fprintf(stdout, "wrote %s: %v %q version_ext 0x%x seed %d, code %d bytes, image %d bytes, %s\n",
+	fmt.Fprintf(info, "wrote %s: %v %q version_ext 0x%x seed %d, code %d bytes, image %d bytes, %s\n",
 		*out, kind, *version, *versionExt, *seed, size, len(data), mode)
 	return nil
 }
@@ -133,11 +144,28 @@ func runImageBuild(args []string, stdout, stderr io.Writer) error {
 func runImageInspect(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("image inspect", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
+	rootF := fs.String("root-key", "", "PEM key (public or private) that signed the key area: the root key, for images signed with it")
+	parentF := fs.String("parent-key", "", "PEM key (public or private) that signed the key area (the same check as --root-key)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return errors.New("image inspect: want exactly one FILE")
+	}
+	if *rootF != "" && *parentF != "" {
+		return errors.New("image inspect: give --root-key or --parent-key, not both (both name the key that signed the key area)")
+	}
+	keyFlag, keyPath := "--root-key", *rootF
+	if *parentF != "" {
+		keyFlag, keyPath = "--parent-key", *parentF
+	}
+	var parent *[image.PublicKeyLen]byte
+	if keyPath != "" {
+		xy, err := image.LoadPublicKey(keyPath)
+		if err != nil {
+			return fmt.Errorf("image inspect: %s: %w", keyFlag, err)
+		}
+		parent = &xy
 	}
 	path := fs.Arg(0)
 	im, err := image.ReadFile(path)
@@ -145,6 +173,13 @@ func runImageInspect(args []string, stdout, stderr io.Writer) error {
 		return err // bad input: exit 2, one line naming the file and offset
 	}
 	v := newImageView(path, im)
+	if parent != nil {
+		ok := image.VerifyDigest(*parent, im.Key.Digest(), im.Key.Signature)
+		v.KeyAreaCheck = fmt.Sprintf("%s under %s %s", okBad(ok), keyFlag, keyPath)
+		if !ok && err == nil {
+			err = fmt.Errorf("%s: key area signature is INVALID under %s %s", path, keyFlag, keyPath)
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -168,9 +203,12 @@ type imageView struct {
 	KeyArea    keyAreaView  `json:"key_area"`
 	CodeInfo   codeInfoView `json:"code_info"`
 	Signatures string       `json:"signatures"`
-	Ident      *identView   `json:"ident"` // null for non-synthetic code
-	BodyHashOK bool         `json:"body_hash_ok"`
-	BodyHash   string       `json:"body_hash"`
+	// KeyAreaCheck is the key area's signature checked under the key of
+	// --root-key / --parent-key; empty without one.
+	KeyAreaCheck string     `json:"key_area_check,omitempty"`
+	Ident        *identView `json:"ident"` // null for non-synthetic code
+	BodyHashOK   bool       `json:"body_hash_ok"`
+	BodyHash     string     `json:"body_hash"`
 }
 
 type keyAreaView struct {
@@ -334,6 +372,9 @@ func (v *imageView) writeText(w io.Writer) {
 		p(f[0], f[1])
 	}
 	fmt.Fprintf(w, "signatures  %s\n", v.Signatures)
+	if v.KeyAreaCheck != "" {
+		fmt.Fprintf(w, "key area    signature %s\n", v.KeyAreaCheck)
+	}
 	if v.Ident != nil {
 		fmt.Fprintf(w, "ident       synthetic %s %q version_ext %s seed %d\n", v.Ident.Kind, v.Ident.Version, v.Ident.VersionExt, v.Ident.Seed)
 	} else {

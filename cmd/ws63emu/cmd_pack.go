@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/ws63emu/ws63emu/image"
-	"github.com/ws63emu/ws63emu/internal/atomicfile"
+	"github.com/ws63emu/ws63emu/internal/cliio"
 	"github.com/ws63emu/ws63emu/upg"
 )
 
@@ -31,7 +31,8 @@ func runPack(args []string, stdout, stderr io.Writer) error {
 	rootF := fs.String("root-key", "", "ECDSA: root key PEM, signs the key area (overrides the config's RootKeyFile)")
 	subF := fs.String("sub-key", "", "ECDSA: sub (app) key PEM, signs the info area (overrides the config's SubKeyFile)")
 	unsigned := fs.Bool("unsigned", false, "write the unsigned package (the SDK's update_temp.fwpkg) for a signing server")
-	out := fs.StringP("output", "o", "", "output file (required)")
+	force := fs.Bool("force", false, "write the package even when the device would not install it (too large, an image that does not fit or is not the kind its slot boots)")
+	out := fs.StringP("output", "o", "", "output file (required; - for standard output)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -41,12 +42,36 @@ func runPack(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return errors.New("pack: -o FILE is required")
 	}
+	if *unsigned && *sign != "" {
+		return fmt.Errorf("pack: --unsigned and --sign %s conflict: an unsigned package is signed later by a signing server; give one", *sign)
+	}
+	pktList := strings.Split(*pkt, ",")
+	for i, a := range pktList {
+		for _, b := range pktList[:i] {
+			if a == b {
+				return fmt.Errorf("pack: --pkt %s: %q is listed twice", *pkt, a)
+			}
+		}
+	}
+	files := cliio.New(stdout)
+	for _, in := range [][2]string{{"--config", *cfgPath}, {"--app", *appF}, {"--flashboot", *bootF}, {"--nv", *nvF},
+		{"--hilink", *hilinkF}, {"--root-key", *rootF}, {"--sub-key", *subF}} {
+		files.Input(in[0], in[1])
+	}
+	files.Output("-o", *out)
+	if err := files.Check(); err != nil {
+		return fmt.Errorf("pack: %w", err)
+	}
+	info := stdout
+	if files.ToStdout() {
+		info = stderr
+	}
 
 	cfg, err := packConfig(*cfgPath, *sign)
 	if err != nil {
 		return err
 	}
-	opts := upg.PackOptions{Config: cfg, Pkt: strings.Split(*pkt, ","), Ver: *ver, Unsigned: *unsigned}
+	opts := upg.PackOptions{Config: cfg, Pkt: pktList, Ver: *ver, Unsigned: *unsigned}
 	secs, err := upg.Sections(opts.Pkt)
 	if err != nil {
 		return fmt.Errorf("pack: %w", err)
@@ -71,9 +96,9 @@ func runPack(args []string, stdout, stderr io.Writer) error {
 		case !packed && in.path != "":
 			fmt.Fprintf(stderr, "pack: ignoring %s: %s is not in --pkt %s\n", in.flag, in.section, *pkt)
 		case packed:
-			b, err := os.ReadFile(in.path)
+			b, err := cliio.ReadFile(in.path, cliio.ImageLimit, "an image")
 			if err != nil {
-				return fmt.Errorf("pack: %w", err)
+				return fmt.Errorf("pack: %s: %w", in.flag, err)
 			}
 			if len(b) == 0 {
 				return fmt.Errorf("pack: %s: empty file", in.path)
@@ -93,10 +118,37 @@ func runPack(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("pack: %w", err)
 	}
-	if err := atomicfile.Write(*out, pkg, 0o644); err != nil {
+	if err := packFit(pkg, *force, stderr); err != nil {
+		return err
+	}
+	if err := files.Write(*out, pkg, 0o644); err != nil {
 		return fmt.Errorf("pack: %w", err)
 	}
-	return packSummary(stdout, *out, pkg, cfg, *unsigned)
+	return packSummary(info, *out, pkg, cfg, *unsigned)
+}
+
+// packFit refuses, unless force, a package the device would not install
+// (deviceFit, as pkg verify checks it); with force it warns.
+func packFit(pkg []byte, force bool, stderr io.Writer) error {
+	p, err := upg.ReadPackage(bytes.NewReader(pkg), int64(len(pkg)))
+	if err != nil {
+		return fmt.Errorf("pack: reading back the package: %w", err)
+	}
+	probs := deviceFit(bytes.NewReader(pkg), int64(len(pkg)), p)
+	if len(probs) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(probs))
+	for i, pr := range probs {
+		msgs[i] = pr.String()
+	}
+	if !force {
+		return fmt.Errorf("pack: the device would not install this package: %s (--force writes it anyway)", strings.Join(msgs, "; "))
+	}
+	for _, m := range msgs {
+		fmt.Fprintf(stderr, "pack: warning: --force: %s\n", m)
+	}
+	return nil
 }
 
 // packConfig picks the config: a file, or the built-in SDK one in the

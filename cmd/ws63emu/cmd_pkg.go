@@ -7,10 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/ws63emu/ws63emu/image"
+	"github.com/ws63emu/ws63emu/internal/cliio"
 	"github.com/ws63emu/ws63emu/upg"
 )
 
@@ -30,36 +30,27 @@ func runPkg(args []string, stdout, stderr io.Writer) error {
 	}, args, stdout, stderr)
 }
 
-// openPkg opens a package file and returns it with its size.
-func openPkg(path string) (*os.File, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	return f, st.Size(), nil
+// openPkg opens a package file, refusing one larger than the 4 MiB flash.
+func openPkg(path string) (*cliio.Input, error) {
+	return cliio.Open(path, cliio.ImageLimit, "a package")
 }
 
-// loadRootKey reads --root-key: the root public key X ‖ Y of a PEM key.
+// loadRootKey reads --root-key: the root public key X ‖ Y of a PEM key,
+// public (`openssl ec -pubout`) or private.
 func loadRootKey(path string) (*[image.PublicKeyLen]byte, error) {
 	if path == "" {
 		return nil, nil
 	}
-	k, err := image.LoadPrivateKey(path)
+	xy, err := image.LoadPublicKey(path)
 	if err != nil {
 		return nil, err
 	}
-	xy := k.XY()
 	return &xy, nil
 }
 
 func runPkgVerify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("pkg verify", stderr)
-	rootF := fs.String("root-key", "", "root key PEM (its public key is what the device reads at flash 0x40); needed for ECDSA packages")
+	rootF := fs.String("root-key", "", "root key PEM, public or private (its public key is what the device reads at flash 0x40); needed for ECDSA packages")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -71,11 +62,12 @@ func runPkgVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("pkg verify: --root-key: %w", err)
 	}
-	f, size, err := openPkg(path)
+	f, err := openPkg(path)
 	if err != nil {
 		return fmt.Errorf("pkg verify: %w", err)
 	}
 	defer f.Close()
+	size := f.Size
 	var head [upg.KeyAreaLen]byte
 	if size >= upg.HeaderLen {
 		if _, err := f.ReadAt(head[:], 0); err != nil {
@@ -83,7 +75,10 @@ func runPkgVerify(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	v := &upg.Verifier{}
-	if sigLen := binary.LittleEndian.Uint32(head[12:]); size >= upg.HeaderLen && sigLen != upg.HashOnlySigLen && root == nil {
+	// The image id first: a file that is no package at all fails at step 1,
+	// whatever its signature_length field holds.
+	isPkg := binary.LittleEndian.Uint32(head[0:]) == upg.PackageImageID
+	if sigLen := binary.LittleEndian.Uint32(head[12:]); isPkg && size >= upg.HeaderLen && sigLen != upg.HashOnlySigLen && root == nil {
 		return fmt.Errorf("pkg verify: %s is ECDSA-signed (key area signature_length %d at offset 0xC): --root-key PEM is required", path, sigLen)
 	}
 	if root != nil {
@@ -114,6 +109,13 @@ func runPkgVerify(args []string, stdout, stderr io.Writer) error {
 	if p.Key.SignatureLength != upg.HashOnlySigLen {
 		mode = "ECDSA"
 	}
+	if probs := deviceFit(f, size, p); len(probs) > 0 {
+		msgs := make([]string, len(probs))
+		for i, pr := range probs {
+			msgs[i] = pr.String()
+		}
+		return failed("pkg verify: %s: the signatures verify, but the device would not install it: %s", path, strings.Join(msgs, "; "))
+	}
 	fmt.Fprintf(stdout, "OK %s: %s package, %d images (%s), version %q\n", path, mode, len(p.Nodes), names, p.Version())
 	return nil
 }
@@ -133,11 +135,12 @@ func runPkgInspect(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("pkg inspect: --root-key: %w", err)
 	}
-	f, size, err := openPkg(path)
+	f, err := openPkg(path)
 	if err != nil {
 		return fmt.Errorf("pkg inspect: %w", err)
 	}
 	defer f.Close()
+	size := f.Size
 	p, err := upg.ReadPackage(f, size)
 	if err != nil {
 		return fmt.Errorf("pkg inspect: %s: %w", path, err) // bad input: exit 2, with the offset

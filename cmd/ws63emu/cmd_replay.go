@@ -59,8 +59,8 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	} else {
 		rep, pt, runErr = scenarios.Replay(s, tok.Op, tok.Tear, o)
 	}
-	if rep == nil {
-		return runErr
+	if rep == nil || errors.Is(runErr, scenarios.ErrNotCutPoint) {
+		return runErr // a bad token: no trace of a run that is not the point
 	}
 	printReport(stdout, rep, !*quiet)
 	if tok.Tear2 != nil {

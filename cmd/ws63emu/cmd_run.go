@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/ws63emu/ws63emu/internal/atomicfile"
+	"github.com/ws63emu/ws63emu/internal/cliio"
 	"github.com/ws63emu/ws63emu/scenarios"
 )
 
@@ -34,7 +34,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return fmt.Errorf("run: want one scenario file, got %d arguments", fs.NArg())
+		return fmt.Errorf("run: want one scenario file (- for standard input), got %d arguments", fs.NArg())
 	}
 	var o scenarios.Options
 	if err := ef.apply(&o); err != nil {
@@ -44,29 +44,36 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	files := scriptFiles(stdout, s)
+	files.Output("--json", *jsonOut)
+	files.Output("--flash-out", *flashOut)
+	if err := files.Check(); err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	if files.ToStdout() {
+		stdout = stderr // the report must not mix with the data
+	}
 	r := scenarios.NewRunner(s, o)
 	defer r.Close()
 	rep, runErr := r.Run()
 
 	printReport(stdout, rep, *trace)
 
+	if *flashOut != "" && r.Device() == nil {
+		return fmt.Errorf("run: --flash-out: %s made no device", rep.File)
+	}
 	if *jsonOut != "" {
 		b, err := json.MarshalIndent(rep, "", "  ")
 		if err != nil {
 			return err
 		}
-		if err := atomicfile.Write(*jsonOut, append(b, '\n'), 0o644); err != nil {
-			return err
-		}
+		files.Stage(*jsonOut, append(b, '\n'), 0o644)
 	}
 	if *flashOut != "" {
-		d := r.Device()
-		if d == nil {
-			return fmt.Errorf("run: --flash-out: %s made no device", rep.File)
-		}
-		if err := d.Flash.Save(*flashOut); err != nil {
-			return err
-		}
+		files.Stage(*flashOut, r.Device().Flash.Bytes(), 0o644)
+	}
+	if err := files.Commit(); err != nil {
+		return fmt.Errorf("run: %w", err)
 	}
 
 	var ee *scenarios.ExpectError
@@ -74,6 +81,17 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return failed("%s:%d: expected %s, saw %s", ee.File, ee.Line, ee.Expected, ee.Seen)
 	}
 	return runErr
+}
+
+// scriptFiles declares a parsed script and the files it reads as the
+// inputs of a command.
+func scriptFiles(stdout io.Writer, s *scenarios.Script) *cliio.Files {
+	files := cliio.New(stdout)
+	files.Input("", s.File)
+	for _, p := range s.InputFiles() {
+		files.Input("", p)
+	}
+	return files
 }
 
 // printReport prints a scenario report as run and replay show it: the

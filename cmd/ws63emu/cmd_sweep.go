@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -8,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ws63emu/ws63emu/internal/atomicfile"
+	"github.com/ws63emu/ws63emu/internal/cliio"
 	"github.com/ws63emu/ws63emu/scenarios"
 )
 
@@ -70,6 +71,9 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	if *jobs < 0 {
 		return fmt.Errorf("sweep: --jobs %d: want 0 (all cores) or more", *jobs)
 	}
+	if *maxFail < 0 {
+		return fmt.Errorf("sweep: --failures %d: want 0 or more", *maxFail)
+	}
 	if *shard != "" {
 		if o.Shard, o.Shards, err = parseShard(*shard); err != nil {
 			return err
@@ -78,6 +82,18 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	s, err := scenarios.ParseFile(fs.Arg(0))
 	if err != nil {
 		return err
+	}
+	files := scriptFiles(stdout, s)
+	files.Output("--json", *jsonOut)
+	files.Output("--junit", *junitOut)
+	if err := files.Check(); err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	if !expectsAfterSweep(s) {
+		fmt.Fprintf(stderr, "sweep: warning: %s has no expect line after sweep-end: every point powers on and settles, but nothing is checked, so no point can fail\n", s.File)
+	}
+	if files.ToStdout() {
+		stdout = stderr // the summary must not mix with the data
 	}
 	if f, ok := stdout.(*os.File); ok && isTerminal(f) {
 		bar := &progressBar{w: stdout, last: -1}
@@ -90,30 +106,29 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return finishSweep(rep, stdout, *jsonOut, *junitOut, *maxFail)
+	return finishSweep(rep, stdout, files, *jsonOut, *junitOut, *maxFail)
 }
 
 // finishSweep prints the summary, writes the outputs and maps the outcome
 // to the exit status.
-func finishSweep(rep *scenarios.SweepReport, stdout io.Writer, jsonOut, junitOut string, maxFail int) error {
+func finishSweep(rep *scenarios.SweepReport, stdout io.Writer, files *cliio.Files, jsonOut, junitOut string, maxFail int) error {
 	rep.WriteSummary(stdout, maxFail)
 	if jsonOut != "" {
 		b, err := rep.EncodeJSON()
 		if err != nil {
 			return err
 		}
-		if err := atomicfile.Write(jsonOut, b, 0o644); err != nil {
-			return err
-		}
+		files.Stage(jsonOut, b, 0o644)
 	}
 	if junitOut != "" {
 		b, err := rep.JUnit()
 		if err != nil {
 			return err
 		}
-		if err := atomicfile.Write(junitOut, b, 0o644); err != nil {
-			return err
-		}
+		files.Stage(junitOut, b, 0o644)
+	}
+	if err := files.Commit(); err != nil {
+		return fmt.Errorf("sweep: %w", err)
 	}
 	if !rep.Passed() {
 		switch {
@@ -128,6 +143,24 @@ func finishSweep(rep *scenarios.SweepReport, stdout io.Writer, jsonOut, junitOut
 		}
 	}
 	return nil
+}
+
+// expectsAfterSweep reports whether the script checks anything after its
+// sweep block, which is what decides whether a point passes (true for a
+// script without a block: Sweep refuses it with its own error).
+func expectsAfterSweep(s *scenarios.Script) bool {
+	after, block := false, false
+	for _, c := range s.Commands {
+		switch c := c.(type) {
+		case *scenarios.SweepCmd:
+			after, block = c.End, true
+		case *scenarios.ExpectCmd:
+			if after {
+				return true
+			}
+		}
+	}
+	return !block
 }
 
 // parseShard parses I/N.
@@ -147,6 +180,7 @@ func runSweepMerge(args []string, stdout, stderr io.Writer) error {
 	out := fs.StringP("output", "o", "", "write the merged JSON report to this file")
 	junitOut := fs.String("junit", "", "write JUnit XML of the merged report to this file")
 	maxFail := fs.Int("failures", 10, "failing points to list in the summary")
+	partial := fs.Bool("allow-partial", false, "merge even when shards are missing (otherwise exit 1 naming them)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, sweepUsage)
 		fs.PrintDefaults()
@@ -158,14 +192,28 @@ func runSweepMerge(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errors.New("sweep merge: want one or more JSON reports")
 	}
+	if *maxFail < 0 {
+		return fmt.Errorf("sweep merge: --failures %d: want 0 or more", *maxFail)
+	}
+	files := cliio.New(stdout)
+	for _, name := range fs.Args() {
+		files.Input("", name)
+	}
+	files.Output("-o", *out)
+	files.Output("--junit", *junitOut)
+	if err := files.Check(); err != nil {
+		return fmt.Errorf("sweep merge: %w", err)
+	}
+	if files.ToStdout() {
+		stdout = stderr // the summary must not mix with the data
+	}
 	var parts []*scenarios.SweepReport
 	for _, name := range fs.Args() {
-		f, err := os.Open(name)
+		b, err := cliio.ReadFile(name, scenarios.MaxSweepReportLen, "a sweep report")
 		if err != nil {
 			return fmt.Errorf("sweep merge: %w", err)
 		}
-		r, err := scenarios.DecodeSweepReport(name, f)
-		f.Close()
+		r, err := scenarios.DecodeSweepReport(name, bytes.NewReader(b))
 		if err != nil {
 			return err
 		}
@@ -175,7 +223,26 @@ func runSweepMerge(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return finishSweep(rep, stdout, *out, *junitOut, *maxFail)
+	if missing := missingShards(rep); len(missing) > 0 && !*partial {
+		return failed("sweep merge: %d of %d shards missing (%s): %d of %d points run; --allow-partial merges them anyway",
+			len(missing), rep.Shards, strings.Join(missing, ", "), len(rep.Points), rep.Total)
+	}
+	return finishSweep(rep, stdout, files, *out, *junitOut, *maxFail)
+}
+
+// missingShards lists the shards (I/N) a merged report lacks.
+func missingShards(rep *scenarios.SweepReport) []string {
+	var missing []string
+	have := map[int]bool{}
+	for _, s := range rep.ShardList {
+		have[s] = true
+	}
+	for s := range rep.Shards {
+		if !have[s] {
+			missing = append(missing, fmt.Sprintf("%d/%d", s, rep.Shards))
+		}
+	}
+	return missing
 }
 
 // isTerminal reports whether f is a character device (a terminal).
