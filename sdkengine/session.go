@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -469,10 +470,33 @@ func (s *session) console(p []byte) {
 }
 
 func (s *session) flushLine() {
-	if len(s.line) > 0 && s.print != nil {
-		s.print(string(s.line))
+	if len(s.line) > 0 {
+		line := string(s.line)
+		if s.print != nil {
+			s.print(line)
+		}
+		s.phaseFromLog(line)
 	}
 	s.line = s.line[:0]
+}
+
+// imageLog is the line upg_process.c logs before it applies an image.
+const imageLog = "[UPG] start perform update image : 0x"
+
+// phaseFromLog labels the operations that follow the vendor's "start
+// perform update image" log line with the image, as the Go model's phases
+// do ("image app"); the line precedes the image's operations in the
+// child's output.
+func (s *session) phaseFromLog(line string) {
+	rest, ok := strings.CutPrefix(line, imageLog)
+	if !ok {
+		return
+	}
+	id, err := strconv.ParseUint(strings.TrimSpace(rest), 16, 32)
+	if err != nil {
+		return
+	}
+	s.setPhase("image " + upg.ImageName(uint32(id)))
 }
 
 func errOf(code uint32) error {
