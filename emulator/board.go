@@ -53,6 +53,7 @@ func (d *Device) upgOptions(p Program) upg.Options {
 			d.Flash.SetPhase("flag " + field)
 		},
 		CPU: d.cpuWork,
+		API: d.cfg.Upg.Hooks.API, // an observer's (scenarios' engine diff)
 	}
 	return o
 }
@@ -83,6 +84,12 @@ func (g guarded) Program(addr uint32, data []byte) error {
 	}
 	return err
 }
+
+// Peek and OpCount let an engine mirror the flash (sdkengine): raw reads
+// that are not device reads, and the operation counter.
+func (g guarded) Peek(addr uint32, p []byte) { g.d.Flash.Peek(addr, p) }
+func (g guarded) OpCount() uint64            { return g.d.Flash.OpCount() }
+func (g guarded) Quiet() uint64              { return g.d.Flash.Quiet() }
 
 func (g guarded) EraseRange(addr, n uint32) error {
 	err := g.d.Flash.EraseRange(addr, n)

@@ -136,6 +136,8 @@ type Device struct {
 	fellBack bool
 
 	hist history // the recovery-path models' memory of past boots (recovery.go)
+
+	engineErr error // the SDK engine failed in the last settle or action (engine.go)
 }
 
 // New manufactures a device: a blank flash with the factory params
@@ -292,7 +294,8 @@ func (d *Device) Cut(n uint64, t flash.Tear) {
 func (d *Device) PowerOn() State {
 	d.Flash.PowerOn()
 	d.regs = map[uint32]uint32{}
-	d.app = nil
+	d.closeApp()
+	d.engineErr = nil
 	d.emit(KindPower, "power on")
 	return d.settle("power-on")
 }
@@ -302,7 +305,7 @@ func (d *Device) Reset() State {
 	if d.Flash.Off() {
 		return d.state
 	}
-	d.app = nil
+	d.closeApp()
 	d.emit(KindPower, "soft reset")
 	return d.settle("reset")
 }
@@ -311,7 +314,7 @@ func (d *Device) Reset() State {
 func (d *Device) powerLost() {
 	d.phaseAfterFlag = ""
 	d.state = Off
-	d.app = nil
+	d.closeApp()
 	d.appName = ""
 	d.regs = map[uint32]uint32{}
 	d.emit(KindPower, fmt.Sprintf("power lost at flash op #%d (phase %q)", d.Flash.OpCount()-1, d.Flash.Phase()))
@@ -321,6 +324,10 @@ func (d *Device) powerLost() {
 func (d *Device) guard(fn func()) (cut bool) {
 	defer func() {
 		if r := recover(); r != nil {
+			if ee, ok := r.(*upg.EngineError); ok {
+				d.engineFailed(ee) // engine.go
+				return
+			}
 			if _, ok := r.(powerCut); !ok {
 				panic(r)
 			}
@@ -353,7 +360,8 @@ func (d *Device) settle(how string) State {
 }
 
 func (d *Device) stuck(why string) {
-	d.state, d.why, d.app, d.appName = Stuck, why, nil, ""
+	d.closeApp()
+	d.state, d.why, d.appName = Stuck, why, ""
 	d.emit(KindVerdict, "stuck: "+why)
 }
 

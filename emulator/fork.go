@@ -32,7 +32,7 @@ type Checkpoint struct {
 
 // volatileFields are the Device fields a power cut clears; Checkpoint and
 // Resume reset them as powerLost does. Every other field survives.
-var volatileFields = []string{"regs", "state", "app", "appName", "why", "trace", "region", "fellBack", "phaseAfterFlag"}
+var volatileFields = []string{"regs", "state", "app", "appName", "why", "trace", "region", "fellBack", "phaseAfterFlag", "engineErr"}
 
 // Checkpoint captures d's lasting state now. Taken in a flash hook, it is
 // the state just before that operation. It costs a struct copy and two
@@ -42,6 +42,7 @@ func (d *Device) Checkpoint() *Checkpoint {
 	c.d.Flash, c.d.Efuse = nil, nil
 	c.d.regs, c.d.state, c.d.app, c.d.appName, c.d.why, c.d.trace = nil, Off, nil, "", "", nil
 	c.d.region, c.d.fellBack, c.d.phaseAfterFlag = upg.Region(0), false, ""
+	c.d.engineErr = nil
 	c.d.names = maps.Clone(d.names)
 	c.d.userVerify = maps.Clone(d.userVerify)
 	return c

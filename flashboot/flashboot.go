@@ -3,6 +3,7 @@ package flashboot
 import (
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/ws63emu/ws63emu/efuse"
 	"github.com/ws63emu/ws63emu/image"
@@ -83,17 +84,32 @@ type Result struct {
 // check, app verification, try-fix-app, flashboot recovery, jump.
 func Run(b Board) Result {
 	var res Result
-	u := upg.New(b.Flash(), b.Table(), upgOptions(b)) // encrypt.go: re-encryption
+	o := upgOptions(b) // encrypt.go: re-encryption
+	u := upg.New(b.Flash(), b.Table(), o)
 	u.SetRootKey(rootKey(b))
-	u.RegisterProgressCallback(func(p uint32) { b.Print(fmt.Sprintf("[UPG] upg percent : %d %%", p)) })
-	_ = u.Init()
+	var api upg.API = u
+	if o.Engine != nil && !u.ABBuild() {
+		// The SDK engine: the vendor's flashboot build of the library
+		// registers its own progress callback (it prints the percentages).
+		s, err := o.Engine.Open("flashboot", b.Flash(), o, b.Print)
+		if err != nil {
+			panic(&upg.EngineError{Err: err})
+		}
+		defer closeAPI(s)
+		api = s
+		u.Attach() // the Go model serves flashboot's flag read only
+	} else {
+		u.RegisterProgressCallback(func(p uint32) { b.Print(fmt.Sprintf("[UPG] upg percent : %d %%", p)) })
+	}
+	api = upg.Observe(api, o.Hooks.API)
+	_ = api.Init()
 	if u.ABBuild() {
 		return runAB(b, u) // ws63_upg_check: "In AB builds return here"
 	}
 	if f, err := u.ReadFlag(); err == nil && f.UpgradeNeeded() {
 		b.Print("need upgrade")
 		res.Upgraded = true
-		res.UpgErr = u.Start()
+		res.UpgErr = api.Start()
 		code := upg.Code(res.UpgErr)
 		if code == upg.ErrcodeSucc || code == upg.ErrcodeUpgNotNeedToUpdate || code == upg.ErrcodeUpgNotInit {
 			b.Print("upgrade success, reset now")
@@ -119,7 +135,7 @@ func Run(b Board) Result {
 	if err != nil {
 		b.Print("VE")
 		res.AppErr = err
-		res.Fix = tryFixApp(b, u) // recovery.go
+		res.Fix = tryFixApp(b, api) // recovery.go
 		res.reset(b)
 		return res
 	}
@@ -132,6 +148,13 @@ func Run(b Board) Result {
 	res.App = app
 	res.Outcome = JumpApp
 	return res
+}
+
+// closeAPI ends an engine instance that has a process behind it.
+func closeAPI(a upg.API) {
+	if c, ok := a.(io.Closer); ok {
+		_ = c.Close()
+	}
 }
 
 // rootKey reads the root public key from the root key area (flash 0x40).

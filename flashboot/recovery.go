@@ -100,7 +100,7 @@ func (res *Result) reset(b Board) {
 
 // tryFixApp is ws63_try_fix_app of the compressed build. It returns what
 // it did; the caller resets.
-func tryFixApp(b Board, u *upg.Upg) string {
+func tryFixApp(b Board, u upg.API) string {
 	reg := b.Reg(RegFix)
 	cnt, _ := Counters(reg)
 	set := func(c uint32) { b.SetReg(RegFix, reg&^fixMask|c&fixMask) }
@@ -113,7 +113,7 @@ func tryFixApp(b Board, u *upg.Upg) string {
 	}
 	set(cnt + 1)
 	head := fmt.Sprintf("fix counter %d -> %d", cnt, cnt+1)
-	if _, err := u.VerifyStored(); err != nil {
+	if err := u.VerifyStoredPackage(); err != nil {
 		b.Print(fmt.Sprintf("upg_verify fail, ret = 0x%08X", uint32(upg.Code(err))))
 		return fmt.Sprintf("%s: no good package in the fota partition (%v): reset", head, err)
 	}

@@ -25,9 +25,15 @@ type Recorded struct {
 
 // Record runs s as scenarios.Run does, watching the flash (package doc,
 // "Model"). The run itself is unchanged: same trace, verdict and flash.
-func Record(s *scenarios.Script) *Recorded {
+func Record(s *scenarios.Script) *Recorded { return RecordOptions(s, scenarios.Options{}) }
+
+// RecordOptions is Record with the run's options (an engine, say); its
+// Observe is replaced by the recorder's.
+func RecordOptions(s *scenarios.Script, o scenarios.Options) *Recorded {
 	rec := NewRecorder()
-	r := scenarios.NewRunner(s, scenarios.Options{Observe: rec.Observe})
+	o.Observe = rec.Observe
+	r := scenarios.NewRunner(s, o)
+	defer r.Close()
 	rep, err := r.Run()
 	return rec.Finish(s, rep, err, r.Device())
 }

@@ -315,8 +315,8 @@ func (r *Runner) prepare(c *PrepareCmd) error {
 	}
 	r.stored, r.abApp = p, ""
 	return r.appCall(c, "prepare", func(a *app.App) error {
-		r.dev.Note(fmt.Sprintf("scenario: uapi_upg_get_storage_size = %d, prepare package_len = %d", a.Upg().StorageSize(), n))
-		return a.Upg().Prepare(n)
+		r.dev.Note(fmt.Sprintf("scenario: uapi_upg_get_storage_size = %d, prepare package_len = %d", a.API().StorageSize(), n))
+		return a.API().Prepare(n)
 	})
 }
 
@@ -342,7 +342,10 @@ func (r *Runner) write(c *WriteCmd) error {
 	}
 	return r.appCall(c, name, func(a *app.App) error {
 		if !c.Async {
-			return a.Upg().WritePackageSync(c.Off, buf)
+			return a.API().WritePackageSync(c.Off, buf)
+		}
+		if !a.GoModel() {
+			panic(&upg.EngineError{Err: fmt.Errorf("write_package_async is not implemented by the SDK engine")})
 		}
 		return a.Upg().WritePackageAsync(c.Off, buf, func(err error) {
 			r.dev.Note(fmt.Sprintf("scenario: write_package_async callback (offset 0x%x, %d bytes)", c.Off, len(buf)))

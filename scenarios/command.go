@@ -90,6 +90,9 @@ type DeviceCmd struct {
 	// ABStartSDKBug builds the update library with the shipped
 	// upg_ab_start (upg.Options.ABStartSDKBug).
 	ABStartSDKBug bool
+	// Engine is the update-library engine, "go" (the default, "") or
+	// "sdk" (engine.go).
+	Engine string
 
 	DeviceModels // recovery.go: hilink layout, sdk, flash encryption, anti-rollback burn, image map
 	DeviceBuild  // build.go: params json, flashboot and app schemes
@@ -109,6 +112,9 @@ func (c *DeviceCmd) String() string {
 	}
 	if c.ABStartSDKBug {
 		s += " ab-start-bug=on"
+	}
+	if c.Engine != "" {
+		s += " engine=" + c.Engine
 	}
 	return s + c.DeviceModels.String() + c.DeviceBuild.String()
 }

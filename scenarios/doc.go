@@ -18,6 +18,7 @@
 //	device layout=compress|ab [flash=FILE] [root-key=PEM|none] [secure-boot=on|off]
 //	       [seed=N] [in-order-writes=on|off] [boot-budget=N] [ab-start-bug=on|off]
 //	       [params=FILE.json] [flashboot-scheme=ab|compress] [app-scheme=ab|compress]
+//	       [engine=go|sdk]
 //	image NAME kind=app|flashboot|flashboot-backup|nv version=V [size=BYTES]
 //	       [version_ext=0xN] [seed=N]   # size 64..4193536, version_ext a run of ones
 //	image NAME file=PATH [kind=K]
@@ -214,6 +215,14 @@
 // one. ab-start-bug=on builds the library with the shipped upg_ab_start
 // (upg.Options.ABStartSDKBug), which refuses both regions and erases
 // nothing.
+//
+// engine=sdk runs the programs' update-library calls on the SDK engine (the
+// vendor's C library built from an SDK checkout, package sdkengine) given
+// as Options.SDK instead of the Go model; Options.Engine overrides the
+// script's choice (engine.go). DiffEngines (diff.go, ws63emu diff-engines)
+// runs a script on both engines and reports the first divergence of the
+// flash operations, of the same operations in 64-byte / 4 KiB units, and
+// of the API calls and their return codes.
 //
 // device params=FILE.json builds the partition table at 0x380 from the
 // SDK's param_sector json (partition.LoadJSON: customer ids 0x30..0x3F,

@@ -130,7 +130,7 @@ func (r *Runner) observeResultIndex(c *ExpectCmd) (string, bool) {
 	if a == nil {
 		return "no app is running (device " + r.dev.State().String() + ")", false
 	}
-	res, idx, err := a.Upg().Result()
+	res, idx, err := a.API().Result()
 	if err != nil {
 		return "uapi_upg_get_result returned " + upg.Code(err).String(), false
 	}

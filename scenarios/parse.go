@@ -357,6 +357,9 @@ func (p *parser) device_(a *args) (Command, error) {
 	if err := c.DeviceBuild.parse(a, c); err != nil { // build.go
 		return nil, err
 	}
+	if c.Engine, err = parseEngine(a); err != nil { // engine.go
+		return nil, err
+	}
 	if err := a.done(0, 0); err != nil {
 		return nil, err
 	}

@@ -47,6 +47,12 @@ type Options struct {
 	Observe func(c Command, d *emulator.Device)
 	// memo is set by Sweep only (upg.Options.Memo); plain runs have none.
 	memo *upg.Memo
+	// Engine, when set ("go" or "sdk"), overrides every script's device
+	// engine=; SDK is the engine engine=sdk runs (engine.go).
+	Engine string
+	SDK    upg.Engine
+	// apiHook observes the programs' API calls (diff.go).
+	apiHook func(call string, err error)
 }
 
 // Report is what a run did: the expectations checked, the device's final
@@ -283,6 +289,13 @@ func (r *Runner) readInput(p string) ([]byte, error) {
 }
 
 func (r *Runner) exec(c Command) error {
+	if err := r.exec1(c); err != nil {
+		return err
+	}
+	return r.engineFailure(c) // engine.go
+}
+
+func (r *Runner) exec1(c Command) error {
 	switch c := c.(type) {
 	case *DeviceCmd:
 		return r.device(c)
@@ -386,6 +399,9 @@ func (r *Runner) device(c *DeviceCmd) error {
 		return r.fail(c, "device", err)
 	}
 	if err := r.deviceBuild(c, &cfg); err != nil { // build.go
+		return r.fail(c, "device", err)
+	}
+	if err := r.deviceEngine(c, &cfg); err != nil { // engine.go
 		return r.fail(c, "device", err)
 	}
 	var err error
@@ -811,9 +827,9 @@ func (r *Runner) registerUserVerify(a *app.App) {
 		return
 	}
 	if inApp, _ := uv.hooks(); inApp {
-		a.Upg().RegisterUserVerify(uv.verifyFunc(), nil)
+		a.RegisterUserVerify(uv.verifyFunc(), nil)
 	} else {
-		a.Upg().RegisterUserVerify(nil, nil)
+		a.RegisterUserVerify(nil, nil)
 	}
 }
 

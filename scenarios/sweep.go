@@ -124,6 +124,10 @@ type SweepOptions struct {
 	// Logger receives the reference run's trace events (zap.NewNop() if
 	// nil); the points' events are not logged.
 	Logger *zap.Logger
+	// Engine and SDK select the update-library engine as Options does
+	// (engine.go).
+	Engine string
+	SDK    upg.Engine
 }
 
 func (o *SweepOptions) validate() error {
@@ -353,7 +357,8 @@ func record(s *Script, o SweepOptions) (*recording, error) {
 	if !o.NoMemo {
 		rec.memo = upg.NewMemo()
 	}
-	r := NewRunner(s, Options{Logger: o.Logger, memo: rec.memo})
+	r := NewRunner(s, Options{Logger: o.Logger, memo: rec.memo, Engine: o.Engine, SDK: o.SDK})
+	defer r.closeDevice() // engine.go
 	for _, c := range s.Commands[:begin] {
 		r.rep.Commands++
 		if err := r.exec(c); err != nil {
@@ -532,6 +537,7 @@ func (rec *recording) runPoint(w *worker, o *SweepOptions, p pointSpec) (PointRe
 	}
 	res.OpsAfter = r.dev.Flash.OpCount() - c.op.Index - 1
 	res.FlashDigest = rec.digests.digest(r.dev.Flash.Snapshot())
+	r.dev.Close() // the SDK engine's app process, if any
 	return res, r
 }
 

@@ -61,7 +61,7 @@ func (rec *recording) checkDeterminism(o *SweepOptions, specs []pointSpec, resul
 		d.Sampled++
 		if i == 0 || i == n-1 {
 			c := &rec.cuts[p.cut]
-			_, pt, _ := Replay(rec.s, c.op.Index, o.Tears[p.model].tear(c.op, rec.seed), Options{})
+			_, pt, _ := Replay(rec.s, c.op.Index, o.Tears[p.model].tear(c.op, rec.seed), Options{Engine: o.Engine, SDK: o.SDK})
 			d.Replayed++
 			if pt.Verdict != want.Verdict || pt.Boots != want.Boots || pt.FlashDigest != want.FlashDigest || pt.Pass != want.Pass {
 				d.Mismatches = append(d.Mismatches, fmt.Sprintf("point %d: a plain replay gave %s/%d boots/%.12s, the sweep %s/%d boots/%.12s",

@@ -102,8 +102,10 @@ func (rec *recording) runDouble(w *worker, o *SweepOptions, p pointSpec, first P
 		if err != nil {
 			res.Failure = err.Error()
 		}
+		r2.dev.Close() // the SDK engine's app process, if any
 		out = append(out, res)
 	}
+	r.dev.Close()
 	return out
 }
 

@@ -64,7 +64,11 @@
 //	Result, Status                  upg_result_t, upg_status_t (upg.h)
 //
 // The device side (storage API, flag area, upgrade engine) lives in
-// storage.go, flag.go and engine.go.
+// storage.go, flag.go and engine.go. api.go is the seam the programs call
+// (API: Init, Status, StorageSize, Prepare, WritePackageSync,
+// RequestUpgrade, Start, VerifyStoredPackage, ResetUpgradeFlag), which
+// *Upg implements and Options.Engine can replace by the SDK engine
+// (package sdkengine, the vendor's C library).
 //
 // # Flag-area writes, where the SDK source says more than the spec
 //

@@ -38,6 +38,9 @@ type Hooks struct {
 	CPU       func(work CPUWork, n int)
 	// Kick is the watchdog kick the SDK does after each image and chunk.
 	Kick func()
+	// API, when set, sees every call the programs make through the API
+	// seam and what it returned (api.go, Observe).
+	API func(call string, err error)
 }
 
 // Options configure the library as the SDK's build options would.
@@ -74,6 +77,10 @@ type Options struct {
 	// both valid regions (an inverted check) and fails when the library is
 	// already initialised; off, ABStart does what the guide describes.
 	ABStartSDKBug bool
+	// Engine, when set, runs the programs' uapi_upg_* calls (API) in
+	// another implementation, the SDK engine (package sdkengine), instead
+	// of this Go model. Nil is the Go model.
+	Engine Engine
 }
 
 // DefaultImagePartitions is g_img_partition_map of the WS63 SDK plus the NV

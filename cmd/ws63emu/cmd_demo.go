@@ -44,6 +44,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	script := fs.Bool("script", false, "print the demo's scenario script and exit")
 	full := fs.Bool("trace", false, "print every trace event instead of the narrated timeline")
 	htmlOut := fs.String("html", "", htmlHelp)
+	ef := addEngineFlags(fs) // cmd_sdk.go
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,13 +59,17 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var o scenarios.Options
+	if err := ef.apply(&o); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	var rep *scenarios.Report
 	if *htmlOut != "" {
 		files, ferr := htmlFiles("demo", stdout, *htmlOut)
 		if ferr != nil {
 			return ferr
 		}
-		rec := htmlreport.Record(s)
+		rec := htmlreport.RecordOptions(s, o)
 		rep, err = rec.Report, rec.Err
 		b, werr := runHTML(commandLine("demo", args), rec)
 		if werr == nil {
@@ -74,7 +79,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("demo: %w", werr)
 		}
 	} else {
-		rep, err = scenarios.Run(s, scenarios.Options{})
+		rep, err = scenarios.Run(s, o)
 	}
 	if rep != nil {
 		if *full {

@@ -24,6 +24,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("replay", stderr)
 	quiet := fs.Bool("quiet", false, "do not print the trace")
 	htmlOut := fs.String("html", "", "write the point's run as a self-contained HTML report to this file")
+	ef := addEngineFlags(fs) // cmd_sdk.go
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ws63emu replay TOKEN [--quiet] [--html FILE]\n\nTOKEN is FILE@op=N,tear=T,script=HASH as ws63emu sweep prints it.")
 		fs.PrintDefaults()
@@ -46,6 +47,10 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if sum := scenarios.ScriptSum(s); tok.Sum != "" && !strings.HasPrefix(sum, tok.Sum) {
 		return fmt.Errorf("replay: %s has changed since the sweep (script %.12s, token %s): re-run the sweep", tok.File, sum, tok.Sum)
 	}
+	var o scenarios.Options
+	if err := ef.apply(&o); err != nil {
+		return fmt.Errorf("replay: %w", err)
+	}
 	var rep *scenarios.Report
 	var pt scenarios.PointResult
 	var second scenarios.DoubleResult
@@ -58,9 +63,9 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if tok.Tear2 != nil {
-		rep, second, runErr = scenarios.ReplayDouble(s, tok.Op, tok.Tear, tok.Op2, *tok.Tear2, scenarios.Options{})
+		rep, second, runErr = scenarios.ReplayDouble(s, tok.Op, tok.Tear, tok.Op2, *tok.Tear2, o)
 	} else {
-		rep, pt, runErr = scenarios.Replay(s, tok.Op, tok.Tear, scenarios.Options{})
+		rep, pt, runErr = scenarios.Replay(s, tok.Op, tok.Tear, o)
 	}
 	if rep == nil || errors.Is(runErr, scenarios.ErrNotCutPoint) {
 		return runErr // a bad token: no trace of a run that is not the point

@@ -26,6 +26,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	jsonOut := fs.String("json", "", "write the report as JSON to this file")
 	flashOut := fs.String("flash-out", "", "save the final 4 MiB flash to this file")
 	htmlOut := fs.String("html", "", htmlHelp)
+	ef := addEngineFlags(fs) // cmd_sdk.go
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ws63emu run FILE.scn [--trace] [--json FILE] [--html FILE] [--flash-out FILE]")
 		fs.PrintDefaults()
@@ -36,6 +37,10 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 1 {
 		fs.Usage()
 		return fmt.Errorf("run: want one scenario file (- for standard input), got %d arguments", fs.NArg())
+	}
+	var o scenarios.Options
+	if err := ef.apply(&o); err != nil {
+		return fmt.Errorf("run: %w", err)
 	}
 	s, err := scenarios.ParseFile(fs.Arg(0))
 	if err != nil {
@@ -51,12 +56,12 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if files.ToStdout() {
 		stdout = stderr // the report must not mix with the data
 	}
-	var o scenarios.Options
 	rec := htmlreport.NewRecorder()
 	if *htmlOut != "" {
 		o.Observe = rec.Observe
 	}
 	r := scenarios.NewRunner(s, o)
+	defer r.Close()
 	rep, runErr := r.Run()
 
 	printReport(stdout, rep, *trace)

@@ -41,6 +41,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	verify := fs.Int("verify-determinism", 0, "run N sample points twice more and compare their trace hashes (the first and last also replayed plainly)")
 	maxFail := fs.Int("failures", 10, "failing points to list in the summary")
 	noMemo := fs.Bool("no-memo", false, "do not reuse repeated work across points (slower; same results)")
+	ef := addEngineFlags(fs) // cmd_sdk.go
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, sweepUsage)
 		fs.PrintDefaults()
@@ -53,6 +54,11 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("sweep: want one scenario file, got %d arguments", fs.NArg())
 	}
 	o := scenarios.SweepOptions{Stride: *stride, Jobs: *jobs, VerifyDeterminism: *verify, NoMemo: *noMemo, Double: *double}
+	var eo scenarios.Options
+	if err := ef.apply(&eo); err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	o.Engine, o.SDK = eo.Engine, eo.SDK
 	var err error
 	if o.Tears, err = scenarios.ParseTearModels(*tears); err != nil {
 		return fmt.Errorf("sweep: --tears: %w", err)

@@ -54,3 +54,24 @@ func ReadReference(tb testing.TB, rel string) []byte {
 	}
 	return b
 }
+
+// SDKSrcDir is where the vendor's SDK sources live for the SDK engine's
+// tests (../shared/sdk-src beside the repository root), or "" when absent.
+func SDKSrcDir() string {
+	dir := filepath.Join(RepoRoot(), "..", "shared", "sdk-src")
+	if st, err := os.Stat(filepath.Join(dir, "src")); err == nil && st.IsDir() {
+		return dir
+	}
+	return ""
+}
+
+// SDKSrc returns SDKSrcDir, skipping the test when the SDK sources are
+// not there.
+func SDKSrc(tb testing.TB) string {
+	tb.Helper()
+	dir := SDKSrcDir()
+	if dir == "" {
+		tb.Skip("SDK sources not found at ../shared/sdk-src (beside the repo root); skipping the SDK engine test")
+	}
+	return dir
+}
