@@ -111,7 +111,7 @@ func TestSnapshotsShareMemory(t *testing.T) {
 	// Every snapshot still holds its own state.
 	for _, i := range []int{0, 1, 999, 1999} {
 		s := snaps[i]
-		if s.OpCount() != uint64(flash.Size/flash.PageSize+i) {
+		if s.OpCount() != uint64(flash.Size/flash.MaxProgram+i*flash.PageSize/flash.MaxProgram) {
 			t.Errorf("snapshot %d op count %d", i, s.OpCount())
 		}
 	}
