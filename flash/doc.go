@@ -103,7 +103,7 @@
 // written; the shared erased sector is never written (Device.Check verifies
 // this bookkeeping). Restore brings back contents, wear, op counter, elapsed
 // time and phase, powers the device on, and keeps its settings: timing,
-// hook, log, bad sectors, program failures and an armed, unfired cut.
+// hook, tap, log, bad sectors, program failures and an armed, unfired cut.
 //
 // # Files
 //

@@ -91,6 +91,7 @@ type Device struct {
 	nbad     int
 	failProg map[uint64]bool
 	hook     func(Op)
+	tap      func(Op)
 	logging  bool
 	log      []Op
 	wantBuf  [PageSize]byte // scratch for TearBits on a program
@@ -307,6 +308,9 @@ func GreedyBlock(addr, rest uint32) uint32 {
 func (d *Device) issue(op Op) bool {
 	if d.hook != nil {
 		d.hook(op)
+	}
+	if d.tap != nil {
+		d.tap(op)
 	}
 	d.ops++
 	if d.logging {
@@ -654,6 +658,13 @@ func (d *Device) ResetLog() { d.log = d.log[:0] }
 // very op; CutNow cuts it as TearBefore), but must not issue ops. op.Data
 // aliases the caller's buffer: copy it to keep it.
 func (d *Device) SetHook(h func(op Op)) { d.hook = h }
+
+// SetTap sets a function that observes every op as it is issued, right
+// after the hook, with Data set (nil disables it). It is for recording
+// (ws63emu --ops), independent of the hook the sweeps and replays use:
+// it must not change the device. The op a cut tears is observed too (the
+// chip received it). op.Data aliases the caller's buffer.
+func (d *Device) SetTap(t func(op Op)) { d.tap = t }
 
 // EraseCount returns the erase cycles of sector i (0 ≤ i < NumSectors),
 // or 0 for an out-of-range index.

@@ -41,6 +41,9 @@ type Options struct {
 	// FlashLog keeps the flash operation log (flash.Device.SetLogging)
 	// from manufacture on, for reports that count what was written.
 	FlashLog bool
+	// Ops, when set, receives every flash operation from manufacture on
+	// as one JSON line (OpRecord; ws63emu run --ops).
+	Ops io.Writer
 	// memo is set by Sweep only (upg.Options.Memo); plain runs have none.
 	memo *upg.Memo
 }
@@ -356,6 +359,9 @@ func (r *Runner) device(c *DeviceCmd) error {
 		return r.fail(c, "device", err)
 	}
 	r.dev.Flash.SetLogging(r.o.FlashLog)
+	if r.o.Ops != nil {
+		tapOps(r.dev, r.o.Ops)
+	}
 	r.note(c)
 	// Build the images declared so far: signing needs the device's keys,
 	// and every image is named in the trace from now on.

@@ -103,6 +103,9 @@ type lzmaTask struct {
 	writePos int    // bytes in out
 	out      []byte
 	dry      bool // replaying decoder state only: no flash, no clock
+	// flashFailed: a program of the buffer failed. The outcome then
+	// depends on the flash, not on the input: the memo must not keep it.
+	flashFailed bool
 }
 
 // lzmaEvent is one step of a chunk as a record keeps it: a decode call
@@ -177,9 +180,11 @@ func (t *lzmaTask) flush(rec *lzmaChunk) error {
 
 func (t *lzmaTask) program(data []byte) error {
 	if err := t.u.encryptChunk(t.h, t.outOff, data); err != nil {
+		t.flashFailed = true
 		return &flashError{code: ErrcodeUpgDecompressFail, err: err}
 	}
 	if err := t.u.flash.Program(t.e.Offset+t.outOff, data); err != nil {
+		t.flashFailed = true
 		return &flashError{code: ErrcodeUpgDecompressFail, err: err}
 	}
 	return nil
@@ -267,12 +272,12 @@ func (m *Memo) runLZMA(t *lzmaTask, hdr [LZMAHeaderLen]byte, in, rest uint32) er
 			c.done, c.err = done, err
 		}
 		if done {
-			m.finish(key, mine)
+			m.finish(key, mine, t)
 			return err
 		}
 		t.u.kick()
 	}
-	m.finish(key, mine)
+	m.finish(key, mine, t)
 	return nil
 }
 
@@ -282,9 +287,10 @@ func (m *Memo) count(f func(*MemoStats)) {
 	m.mu.Unlock()
 }
 
-// finish stores a complete recording.
-func (m *Memo) finish(key lzmaKey, rec *lzmaRec) {
-	if rec == nil {
+// finish stores a complete recording of t, unless a flash failure
+// decided its outcome.
+func (m *Memo) finish(key lzmaKey, rec *lzmaRec, t *lzmaTask) {
+	if rec == nil || t.flashFailed {
 		return
 	}
 	m.mu.Lock()

@@ -102,7 +102,7 @@ func TestMemoRead(t *testing.T) {
 // the fota partition) on a fresh flash, with memo m (nil: none), and
 // returns every chip command (kind, address, length, SHA-256 of the
 // data), the simulated time and the task's error code.
-func runTask(t *testing.T, m *Memo, payload []byte) ([]string, time.Duration, Errcode) {
+func runTask(t *testing.T, m *Memo, payload []byte, failAt ...uint64) ([]string, time.Duration, Errcode) {
 	t.Helper()
 	dev := flash.New()
 	tab := partition.Default(partition.LayoutCompress)
@@ -111,6 +111,9 @@ func runTask(t *testing.T, m *Memo, payload []byte) ([]string, time.Duration, Er
 	src := fota.Offset + 0x1000
 	if err := dev.Program(src, payload); err != nil {
 		t.Fatal(err)
+	}
+	for _, n := range failAt { // counted from the task's first command
+		dev.FailProgramAt(dev.OpCount() + n)
 	}
 	var ops []string
 	dev.SetHook(func(op flash.Op) {
@@ -158,5 +161,15 @@ func TestMemoDecode(t *testing.T) {
 	}
 	if st := m.Stats(); st.DecodeFallbacks == 0 {
 		t.Errorf("stats %+v: a stream changed in the middle did not fall back", st)
+	}
+	// A task that a program failure ended is not remembered: the same
+	// input on a sound flash must run to success.
+	m = NewMemo()
+	failOps, _, c := runTask(t, m, payload, 300)
+	if c != ErrcodeUpgDecompressFail || len(failOps) > 320 {
+		t.Fatalf("program failure: %v after %d commands", c, len(failOps))
+	}
+	if ops, _, c := runTask(t, m, payload); c != 0 || len(ops) != len(wantOps) {
+		t.Errorf("after a failed run: %v, %d commands, want success with %d", c, len(ops), len(wantOps))
 	}
 }

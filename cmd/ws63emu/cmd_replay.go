@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/ws63emu/ws63emu/internal/atomicfile"
 	"github.com/ws63emu/ws63emu/scenarios"
 )
 
@@ -23,8 +25,9 @@ func init() {
 func runReplay(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("replay", stderr)
 	quiet := fs.Bool("quiet", false, "do not print the trace")
+	opsOut := fs.String("ops", "", "write every flash operation as one JSON line to this file (docs/ops-format.md)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ws63emu replay TOKEN [--quiet]\n\nTOKEN is FILE@op=N,tear=T,script=HASH as ws63emu sweep prints it.")
+		fmt.Fprintln(stderr, "usage: ws63emu replay TOKEN [--quiet] [--ops FILE]\n\nTOKEN is FILE@op=N,tear=T,script=HASH as ws63emu sweep prints it.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -49,10 +52,20 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	var pt scenarios.PointResult
 	var second scenarios.DoubleResult
 	var runErr error
+	var ops bytes.Buffer
+	o := scenarios.Options{}
+	if *opsOut != "" {
+		o.Ops = &ops
+	}
 	if tok.Tear2 != nil {
-		rep, second, runErr = scenarios.ReplayDouble(s, tok.Op, tok.Tear, tok.Op2, *tok.Tear2, scenarios.Options{})
+		rep, second, runErr = scenarios.ReplayDouble(s, tok.Op, tok.Tear, tok.Op2, *tok.Tear2, o)
 	} else {
-		rep, pt, runErr = scenarios.Replay(s, tok.Op, tok.Tear, scenarios.Options{})
+		rep, pt, runErr = scenarios.Replay(s, tok.Op, tok.Tear, o)
+	}
+	if *opsOut != "" {
+		if err := atomicfile.Write(*opsOut, ops.Bytes(), 0o644); err != nil {
+			return err
+		}
 	}
 	if rep == nil {
 		return runErr

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,7 +15,7 @@ func init() {
 	register("run", "run a scenario script and check its expectations", runRun)
 }
 
-// runRun is `ws63emu run FILE.scn [--trace] [--json FILE] [--flash-out FILE]`.
+// runRun is `ws63emu run FILE.scn [--trace] [--json FILE] [--flash-out FILE] [--ops FILE]`.
 // Exit 0 when every expectation holds, 1 on a failed expectation (the line,
 // what was expected, what was seen), 2 on a parse error or a command that
 // cannot be carried out. The trace, the JSON report and the flash are
@@ -24,8 +25,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	trace := fs.Bool("trace", false, "print the event trace (boots, phases, flag writes, progress)")
 	jsonOut := fs.String("json", "", "write the report as JSON to this file")
 	flashOut := fs.String("flash-out", "", "save the final 4 MiB flash to this file")
+	opsOut := fs.String("ops", "", "write every flash operation as one JSON line to this file (docs/ops-format.md)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ws63emu run FILE.scn [--trace] [--json FILE] [--flash-out FILE]")
+		fmt.Fprintln(stderr, "usage: ws63emu run FILE.scn [--trace] [--json FILE] [--flash-out FILE] [--ops FILE]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -39,8 +41,18 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r := scenarios.NewRunner(s, scenarios.Options{})
+	var ops bytes.Buffer
+	o := scenarios.Options{}
+	if *opsOut != "" {
+		o.Ops = &ops
+	}
+	r := scenarios.NewRunner(s, o)
 	rep, runErr := r.Run()
+	if *opsOut != "" {
+		if err := atomicfile.Write(*opsOut, ops.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
 
 	printReport(stdout, rep, *trace)
 
