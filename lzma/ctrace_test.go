@@ -61,7 +61,8 @@ func traceLoop(t *testing.T, pkg []byte, inStep, outBuf int) string {
 			remain -= nOut
 			wpos += nOut
 			total += nOut
-			if outBuf-wpos < inStep || remain == 0 || pos == len(in) {
+			if uint32(outBuf)-uint32(wpos) < uint32(inStep) || remain == 0 || pos == len(in) { // unsigned, as the C
+
 				fmt.Fprintf(&w, "flush %d\n", wpos)
 				wpos = 0
 			}
@@ -119,5 +120,3 @@ func errorsJoin(errs ...error) error {
 	}
 	return nil
 }
-
-
