@@ -125,7 +125,9 @@
 // adds a key's non-normal attributes).
 //
 // cut arms a power cut at the N-th flash operation from now (1 is the
-// next); the cut fires wherever the device is then — storing, in flashboot,
+// next; an operation is one chip command as the SFC driver sends it: a
+// program of at most 64 bytes or one 4/32/64 KiB block erase, see package
+// sfc); the cut fires wherever the device is then — storing, in flashboot,
 // booting — and leaves it off; the script continues, and the next power-on
 // boots it. A bare tear=bits takes the scenario seed as its seed. fault
 // bad-sector marks a sector bad (erase and program fail there); fault
@@ -133,11 +135,11 @@
 // addresses are resolved through the partition table on the flash.
 //
 // fault program-fail op=N makes the N-th flash operation from now fail,
-// counted as cut op=N counts (1 is the next), if it is a page program:
+// counted as cut op=N counts (1 is the next), if it is a program command:
 // the chip refuses it and changes nothing (flash.Device.FailProgramAt), and
 // the SDK sees ERRCODE_UPG_FLASH_WRITE_ERROR — in flashboot, a returned
 // error that consumes one of the image's attempts. The rule is that
-// operation and no other: if it is a sector erase, the erase is done and
+// operation and no other: if it is a block erase, the erase is done and
 // nothing fails (the failure does not move on to a later program). Pick N
 // from a trace (ws63emu run --trace gives each operation's number) or a
 // sweep's point list (its kind). Like a cut, the failure is armed at an
