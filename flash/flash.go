@@ -95,7 +95,17 @@ type Device struct {
 	logging  bool
 	log      []Op
 	wantBuf  [PageSize]byte // scratch for TearBits on a program
+
+	// free holds sector arrays this device owned when a Restore dropped
+	// them: nothing else references an owned sector (Snapshot disowns
+	// everything), so they are reused instead of allocated.
+	free []*sector
+	// pokes counts content changes that are not ops (FlipBit, Restore).
+	pokes uint64
 }
+
+// maxFree bounds the recycled sectors a device keeps (8 MiB).
+const maxFree = 2048
 
 // New returns a device with every byte 0xFF, no wear, powered on, with
 // DefaultTiming. It allocates no sector memory until the first write.
@@ -127,11 +137,27 @@ func (d *Device) writable(s uint32) *sector {
 	c := d.ownChunk(s >> chunkShift)
 	i := s & (chunkSectors - 1)
 	if !d.secOwned[s] {
-		cp := *c.sec[i]
-		c.sec[i] = &cp
+		var cp *sector
+		if n := len(d.free); n > 0 {
+			cp, d.free = d.free[n-1], d.free[:n-1]
+		} else {
+			cp = new(sector)
+		}
+		*cp = *c.sec[i]
+		c.sec[i] = cp
 		d.secOwned[s] = true
 	}
 	return c.sec[i]
+}
+
+// recycle moves the sectors the device owns to its free list; the caller
+// then drops them from the array.
+func (d *Device) recycle() {
+	for s := range uint32(NumSectors) {
+		if d.secOwned[s] && len(d.free) < maxFree {
+			d.free = append(d.free, d.chunks[s>>chunkShift].sec[s&(chunkSectors-1)])
+		}
+	}
 }
 
 // disown forgets every ownership mark: everything becomes shared.
@@ -621,6 +647,7 @@ func (d *Device) FlipBit(addr uint32, bit uint) error {
 		return fmt.Errorf("%w: flip bit %d at 0x%06x", ErrBadBit, bit, addr)
 	}
 	d.writable(addr / SectorSize)[addr%SectorSize] ^= 1 << bit
+	d.pokes++
 	return nil
 }
 

@@ -8,8 +8,11 @@ import (
 
 // Chip is the NOR chip below the driver: the commands it accepts
 // (flash.Device implements it). Program is one page-program command when
-// data is at most 64 bytes within a 64-byte window, which is all the
-// driver ever sends; EraseBlock is one block-erase command.
+// data is at most 64 bytes within a 64-byte window; given more than 64
+// bytes it must issue them exactly as hal_sfc_reg_write splits them (up to
+// the next 64-byte boundary, then 64 bytes at a time), which lets the
+// driver hand over a long body in one call. EraseBlock is one block-erase
+// command.
 type Chip interface {
 	io.ReaderAt
 	Program(addr uint32, data []byte) error
@@ -99,8 +102,12 @@ func (d *Driver) modifyWord(word uint32, at int, b []byte) error {
 }
 
 // halWrite is hal_sfc_reg_write: a first command up to the next 64-byte
-// boundary, then commands of 64 bytes.
+// boundary, then commands of 64 bytes. More than 64 bytes go to the chip
+// in one call, which splits them the same way (Chip).
 func (d *Driver) halWrite(addr uint32, data []byte) error {
+	if len(data) > BufferSize {
+		return d.chip.Program(addr, data)
+	}
 	for len(data) > 0 {
 		n := min(BufferSize-int(addr%BufferSize), len(data))
 		if err := d.chip.Program(addr, data[:n]); err != nil {
