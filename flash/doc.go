@@ -101,7 +101,13 @@
 // into many devices concurrently. Invariants: a device writes in place only
 // into chunks and sectors it owns; a snapshot's chunks and sectors are never
 // written; the shared erased sector is never written (Device.Check verifies
-// this bookkeeping). Restore brings back contents, wear, op counter, elapsed
+// this bookkeeping). View is a snapshot that does not make the sectors
+// copy-on-write, valid only until the device next changes; Restore hands
+// the sectors the device owned (nobody else can reference them) to a free
+// list that later copies reuse, so a device restored at every sweep point
+// stops allocating; RestoreRedo rebuilds the state at a Mark from an
+// earlier snapshot and the ops issued since (one snapshot can serve many
+// cut points). Restore brings back contents, wear, op counter, elapsed
 // time and phase, powers the device on, and keeps its settings: timing,
 // hook, tap, log, bad sectors, program failures and an armed, unfired cut.
 //

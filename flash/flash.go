@@ -252,6 +252,23 @@ func (d *Device) Program(addr uint32, data []byte) error {
 	if len(data) <= MaxProgram && addr/PageSize == (addr+uint32(len(data))-1)/PageSize {
 		return d.programOp(addr, data)
 	}
+	if d.quiet() {
+		// Nothing observes or refuses the commands one by one (no hook,
+		// tap, log, fault, and no cut among them): apply them at once.
+		// Contents, op counter and clock come out as issuing each would.
+		n, cost := d.splitCost(addr, len(data))
+		if !d.cutArmed || d.cutAt < d.ops || d.cutAt >= d.ops+n {
+			for len(data) > 0 {
+				k := min(SectorSize-int(addr%SectorSize), len(data))
+				d.andInto(addr, data[:k])
+				addr += uint32(k)
+				data = data[k:]
+			}
+			d.ops += n
+			d.elapsed += cost
+			return nil
+		}
+	}
 	for len(data) > 0 {
 		n := min(MaxProgram-int(addr%MaxProgram), len(data))
 		if err := d.programOp(addr, data[:n]); err != nil {
@@ -261,6 +278,26 @@ func (d *Device) Program(addr uint32, data []byte) error {
 		data = data[n:]
 	}
 	return nil
+}
+
+// quiet reports whether the ops of a call need not be issued one by one:
+// no hook, tap or log sees them and no fault can refuse one.
+func (d *Device) quiet() bool {
+	return d.hook == nil && d.tap == nil && !d.logging && d.nbad == 0 && len(d.failProg) == 0
+}
+
+// splitCost returns how many program commands Program splits n bytes at
+// addr into (n > MaxProgram or crossing a page), and their total time.
+func (d *Device) splitCost(addr uint32, n int) (uint64, time.Duration) {
+	first := min(MaxProgram-int(addr%MaxProgram), n)
+	full, tail := (n-first)/MaxProgram, (n-first)%MaxProgram
+	ops := uint64(1 + full)
+	cost := d.timing.program(first) + time.Duration(full)*d.timing.program(MaxProgram)
+	if tail > 0 {
+		ops++
+		cost += d.timing.program(tail)
+	}
+	return ops, cost
 }
 
 // Erase erases the 4 KiB sector at addr to 0xFF (one op): EraseBlock(addr,

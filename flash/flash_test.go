@@ -578,3 +578,44 @@ func TestNewIsErasedAndCheap(t *testing.T) {
 		t.Errorf("steady-state page program allocates %v times", allocs)
 	}
 }
+
+// Program's quiet fast path (no hook, tap, log, fault or cut in reach)
+// gives exactly what issuing each command does: contents, op counter,
+// clock. The slow path is forced with a hook that does nothing.
+func TestProgramFastPathEqualsCommands(t *testing.T) {
+	fast, slow := flash.New(), flash.New()
+	slow.SetHook(func(flash.Op) {})
+	seed := uint64(1)
+	for i := range 300 {
+		seed = seed*6364136223846793005 + 1442695040888963407
+		addr := uint32(seed>>20) % (flash.Size - 20000)
+		n := 1 + int(seed>>8)%9000
+		data := flashtest.Pattern(uint64(i), n)
+		for _, d := range []*flash.Device{fast, slow} {
+			if err := d.Program(addr, data); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%50 == 0 {
+			for _, d := range []*flash.Device{fast, slow} {
+				d.EraseRange(addr&^(flash.SectorSize-1), flash.SectorSize)
+			}
+		}
+	}
+	if fast.Hash() != slow.Hash() || fast.OpCount() != slow.OpCount() || fast.Elapsed() != slow.Elapsed() {
+		t.Fatalf("fast path: ops %d elapsed %v; commands: ops %d elapsed %v; same contents %v",
+			fast.OpCount(), fast.Elapsed(), slow.OpCount(), slow.Elapsed(), fast.Hash() == slow.Hash())
+	}
+	// A cut armed inside a long program still tears exactly that command.
+	a, b := flash.New(), flash.New()
+	b.SetHook(func(flash.Op) {})
+	for _, d := range []*flash.Device{a, b} {
+		d.CutAt(5, flash.Tear{Kind: flash.TearPrefix, K: 10})
+		if err := d.Program(0x100, make([]byte, 1000)); !errors.Is(err, flash.ErrPowerOff) {
+			t.Fatalf("cut inside a long program: %v", err)
+		}
+	}
+	if a.Hash() != b.Hash() || a.OpCount() != b.OpCount() {
+		t.Error("a cut inside a long program differs from the command-by-command path")
+	}
+}
