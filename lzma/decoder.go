@@ -219,43 +219,10 @@ func (d *Decoder) Reset() {
 // Props returns the decoder's properties.
 func (d *Decoder) Props() Props { return d.props }
 
-// rc is the range decoder over one input slice during a decode run. Its
-// methods are small enough to be inlined into the decode loop.
-type rc struct {
-	rng, code uint32
-	in        []byte
-	pos       int
-}
-
-func (r *rc) normalize() {
-	if r.rng < topValue {
-		r.rng <<= 8
-		r.code = r.code<<8 | uint32(r.in[r.pos])
-		r.pos++
-	}
-}
-
-// bit decodes one bit with probability *p and adapts *p. It is too big to
-// be inlined; the hot paths call normalize and bitNorm instead.
-func (r *rc) bit(p *uint16) uint32 {
-	r.normalize()
-	return r.bitNorm(p)
-}
-
-// bitNorm is bit on a normalized range.
-func (r *rc) bitNorm(p *uint16) uint32 {
-	t := *p
-	bound := (r.rng >> bitModelBits) * uint32(t)
-	if r.code < bound {
-		r.rng = bound
-		*p = t + (bitModelTotal-t)>>moveBits
-		return 0
-	}
-	r.rng -= bound
-	r.code -= bound
-	*p = t - t>>moveBits
-	return 1
-}
+// The decode loop (decodeReal) keeps the range coder in local variables
+// and spells every bit decode out, as LzmaDec's macros do: the Go
+// compiler will not inline a function that big, and a struct whose
+// address is taken stays in memory.
 
 // decodeReal decodes symbols from in[pos:] into the dictionary: at least
 // one, then more while the output is below limit and the input position
@@ -275,13 +242,35 @@ func (d *Decoder) decodeReal(limit int, in []byte, pos, bufLimit int) (int, bool
 	processedPos := d.processedPos
 	checkDicSize := d.checkDicSize
 	length := uint32(0)
-	r := rc{rng: d.rng, code: d.code, in: in, pos: pos}
+	rng, code := d.rng, d.code
+	var (
+		p         *uint16
+		t0, bound uint32
+		bit       uint32
+	)
 
 loop:
 	for {
 		posState := (processedPos & pbMask) << 4
-		r.normalize()
-		if r.bitNorm(&probs[offIsMatch+posState+state]) == 0 {
+		if rng < topValue {
+			rng <<= 8
+			code = code<<8 | uint32(in[pos])
+			pos++
+		}
+		p = &probs[offIsMatch+posState+state]
+		t0 = uint32(*p)
+		bound = (rng >> bitModelBits) * t0
+		if code < bound {
+			rng = bound
+			*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+			bit = 0
+		} else {
+			rng -= bound
+			code -= bound
+			*p = uint16(t0 - t0>>moveBits)
+			bit = 1
+		}
+		if bit == 0 {
 			base := uint32(offLiteral)
 			if processedPos != 0 || checkDicSize != 0 {
 				prev := dicPos - 1
@@ -299,9 +288,26 @@ loop:
 				} else {
 					state -= 3
 				}
+				// The hottest loop: the range coder in locals.
 				for symbol < 0x100 {
-					r.normalize()
-					symbol = symbol<<1 | r.bitNorm(&lit[symbol&0xFF])
+					if rng < topValue {
+						rng <<= 8
+						code = code<<8 | uint32(in[pos])
+						pos++
+					}
+					p := &lit[symbol&0xFF]
+					t := uint32(*p)
+					bound := (rng >> bitModelBits) * t
+					if code < bound {
+						rng = bound
+						*p = uint16(t + (bitModelTotal-t)>>moveBits)
+						symbol <<= 1
+					} else {
+						rng -= bound
+						code -= bound
+						*p = uint16(t - t>>moveBits)
+						symbol = symbol<<1 | 1
+					}
 				}
 			} else {
 				mp := dicPos - int(rep0)
@@ -319,11 +325,24 @@ loop:
 					matchByte += matchByte
 					bit := offs
 					offs &= matchByte
-					r.normalize()
-					b := r.bitNorm(&lit[offs+bit+symbol])
-					symbol = symbol<<1 | b
-					if b == 0 {
+					if rng < topValue {
+						rng <<= 8
+						code = code<<8 | uint32(in[pos])
+						pos++
+					}
+					p := &lit[offs+bit+symbol]
+					t := uint32(*p)
+					bound := (rng >> bitModelBits) * t
+					if code < bound {
+						rng = bound
+						*p = uint16(t + (bitModelTotal-t)>>moveBits)
+						symbol <<= 1
 						offs ^= bit
+					} else {
+						rng -= bound
+						code -= bound
+						*p = uint16(t - t>>moveBits)
+						symbol = symbol<<1 | 1
 					}
 				}
 			}
@@ -331,12 +350,66 @@ loop:
 			dicPos++
 		} else {
 			var lenBase uint32
-			if r.bit(&probs[offIsRep+state]) == 0 {
+			if rng < topValue {
+				rng <<= 8
+				code = code<<8 | uint32(in[pos])
+				pos++
+			}
+			p = &probs[offIsRep+state]
+			t0 = uint32(*p)
+			bound = (rng >> bitModelBits) * t0
+			if code < bound {
+				rng = bound
+				*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+				bit = 0
+			} else {
+				rng -= bound
+				code -= bound
+				*p = uint16(t0 - t0>>moveBits)
+				bit = 1
+			}
+			if bit == 0 {
 				state += numStates
 				lenBase = offLen
 			} else {
-				if r.bit(&probs[offIsRepG0+state]) == 0 {
-					if r.bit(&probs[offIsRep0Long+posState+state]) == 0 {
+				if rng < topValue {
+					rng <<= 8
+					code = code<<8 | uint32(in[pos])
+					pos++
+				}
+				p = &probs[offIsRepG0+state]
+				t0 = uint32(*p)
+				bound = (rng >> bitModelBits) * t0
+				if code < bound {
+					rng = bound
+					*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+					bit = 0
+				} else {
+					rng -= bound
+					code -= bound
+					*p = uint16(t0 - t0>>moveBits)
+					bit = 1
+				}
+				if bit == 0 {
+					if rng < topValue {
+						rng <<= 8
+						code = code<<8 | uint32(in[pos])
+						pos++
+					}
+					p = &probs[offIsRep0Long+posState+state]
+					t0 = uint32(*p)
+					bound = (rng >> bitModelBits) * t0
+					if code < bound {
+						rng = bound
+						*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+						bit = 0
+					} else {
+						rng -= bound
+						code -= bound
+						*p = uint16(t0 - t0>>moveBits)
+						bit = 1
+					}
+					if bit == 0 {
 						// A one-byte rep0 match. The caller never asks
 						// for it at the output limit, and a stream start
 						// that would need it was refused (badRepCode).
@@ -352,17 +425,53 @@ loop:
 						} else {
 							state = 11
 						}
-						if dicPos < limit && r.pos < bufLimit {
+						if dicPos < limit && pos < bufLimit {
 							continue
 						}
 						break
 					}
 				} else {
 					var dist uint32
-					if r.bit(&probs[offIsRepG1+state]) == 0 {
+					if rng < topValue {
+						rng <<= 8
+						code = code<<8 | uint32(in[pos])
+						pos++
+					}
+					p = &probs[offIsRepG1+state]
+					t0 = uint32(*p)
+					bound = (rng >> bitModelBits) * t0
+					if code < bound {
+						rng = bound
+						*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+						bit = 0
+					} else {
+						rng -= bound
+						code -= bound
+						*p = uint16(t0 - t0>>moveBits)
+						bit = 1
+					}
+					if bit == 0 {
 						dist = rep1
 					} else {
-						if r.bit(&probs[offIsRepG2+state]) == 0 {
+						if rng < topValue {
+							rng <<= 8
+							code = code<<8 | uint32(in[pos])
+							pos++
+						}
+						p = &probs[offIsRepG2+state]
+						t0 = uint32(*p)
+						bound = (rng >> bitModelBits) * t0
+						if code < bound {
+							rng = bound
+							*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+							bit = 0
+						} else {
+							rng -= bound
+							code -= bound
+							*p = uint16(t0 - t0>>moveBits)
+							bit = 1
+						}
+						if bit == 0 {
 							dist = rep2
 						} else {
 							dist = rep3
@@ -382,27 +491,191 @@ loop:
 			}
 
 			lp := probs[lenBase : lenBase+lenCoderSize]
-			if r.bit(&lp[lenChoice]) == 0 {
+			if rng < topValue {
+				rng <<= 8
+				code = code<<8 | uint32(in[pos])
+				pos++
+			}
+			p = &lp[lenChoice]
+			t0 = uint32(*p)
+			bound = (rng >> bitModelBits) * t0
+			if code < bound {
+				rng = bound
+				*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+				bit = 0
+			} else {
+				rng -= bound
+				code -= bound
+				*p = uint16(t0 - t0>>moveBits)
+				bit = 1
+			}
+			if bit == 0 {
 				t := lp[posState : posState+8]
 				length = 1
-				length = length<<1 | r.bit(&t[length&7])
-				length = length<<1 | r.bit(&t[length&7])
-				length = length<<1 | r.bit(&t[length&7])
-				length -= 8
-			} else if r.bit(&lp[lenChoice2]) == 0 {
-				t := lp[posState+8 : posState+16]
-				length = 1
-				length = length<<1 | r.bit(&t[length&7])
-				length = length<<1 | r.bit(&t[length&7])
-				length = length<<1 | r.bit(&t[length&7])
-			} else {
-				t := lp[lenHigh : lenHigh+lenHighSymbols]
-				length = 1
-				for length < lenHighSymbols {
-					length = length<<1 | r.bit(&t[length&0xFF])
+				if rng < topValue {
+					rng <<= 8
+					code = code<<8 | uint32(in[pos])
+					pos++
 				}
-				length -= lenHighSymbols
-				length += 2 * lenLowSymbols
+				p = &t[length&7]
+				t0 = uint32(*p)
+				bound = (rng >> bitModelBits) * t0
+				if code < bound {
+					rng = bound
+					*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+					bit = 0
+				} else {
+					rng -= bound
+					code -= bound
+					*p = uint16(t0 - t0>>moveBits)
+					bit = 1
+				}
+				length = length<<1 | bit
+				if rng < topValue {
+					rng <<= 8
+					code = code<<8 | uint32(in[pos])
+					pos++
+				}
+				p = &t[length&7]
+				t0 = uint32(*p)
+				bound = (rng >> bitModelBits) * t0
+				if code < bound {
+					rng = bound
+					*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+					bit = 0
+				} else {
+					rng -= bound
+					code -= bound
+					*p = uint16(t0 - t0>>moveBits)
+					bit = 1
+				}
+				length = length<<1 | bit
+				if rng < topValue {
+					rng <<= 8
+					code = code<<8 | uint32(in[pos])
+					pos++
+				}
+				p = &t[length&7]
+				t0 = uint32(*p)
+				bound = (rng >> bitModelBits) * t0
+				if code < bound {
+					rng = bound
+					*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+					bit = 0
+				} else {
+					rng -= bound
+					code -= bound
+					*p = uint16(t0 - t0>>moveBits)
+					bit = 1
+				}
+				length = length<<1 | bit
+				length -= 8
+			} else {
+				if rng < topValue {
+					rng <<= 8
+					code = code<<8 | uint32(in[pos])
+					pos++
+				}
+				p = &lp[lenChoice2]
+				t0 = uint32(*p)
+				bound = (rng >> bitModelBits) * t0
+				if code < bound {
+					rng = bound
+					*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+					bit = 0
+				} else {
+					rng -= bound
+					code -= bound
+					*p = uint16(t0 - t0>>moveBits)
+					bit = 1
+				}
+				if bit == 0 {
+					t := lp[posState+8 : posState+16]
+					length = 1
+					if rng < topValue {
+						rng <<= 8
+						code = code<<8 | uint32(in[pos])
+						pos++
+					}
+					p = &t[length&7]
+					t0 = uint32(*p)
+					bound = (rng >> bitModelBits) * t0
+					if code < bound {
+						rng = bound
+						*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+						bit = 0
+					} else {
+						rng -= bound
+						code -= bound
+						*p = uint16(t0 - t0>>moveBits)
+						bit = 1
+					}
+					length = length<<1 | bit
+					if rng < topValue {
+						rng <<= 8
+						code = code<<8 | uint32(in[pos])
+						pos++
+					}
+					p = &t[length&7]
+					t0 = uint32(*p)
+					bound = (rng >> bitModelBits) * t0
+					if code < bound {
+						rng = bound
+						*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+						bit = 0
+					} else {
+						rng -= bound
+						code -= bound
+						*p = uint16(t0 - t0>>moveBits)
+						bit = 1
+					}
+					length = length<<1 | bit
+					if rng < topValue {
+						rng <<= 8
+						code = code<<8 | uint32(in[pos])
+						pos++
+					}
+					p = &t[length&7]
+					t0 = uint32(*p)
+					bound = (rng >> bitModelBits) * t0
+					if code < bound {
+						rng = bound
+						*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+						bit = 0
+					} else {
+						rng -= bound
+						code -= bound
+						*p = uint16(t0 - t0>>moveBits)
+						bit = 1
+					}
+					length = length<<1 | bit
+				} else {
+					t := lp[lenHigh : lenHigh+lenHighSymbols]
+					length = 1
+					for length < lenHighSymbols {
+						if rng < topValue {
+							rng <<= 8
+							code = code<<8 | uint32(in[pos])
+							pos++
+						}
+						p = &t[length&0xFF]
+						t0 = uint32(*p)
+						bound = (rng >> bitModelBits) * t0
+						if code < bound {
+							rng = bound
+							*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+							bit = 0
+						} else {
+							rng -= bound
+							code -= bound
+							*p = uint16(t0 - t0>>moveBits)
+							bit = 1
+						}
+						length = length<<1 | bit
+					}
+					length -= lenHighSymbols
+					length += 2 * lenLowSymbols
+				}
 			}
 
 			if state >= numStates {
@@ -410,7 +683,25 @@ loop:
 				ps := probs[offPosSlot+ls<<posSlotBits : offPosSlot+(ls+1)<<posSlotBits]
 				dist := uint32(1)
 				for dist < 1<<posSlotBits {
-					dist = dist<<1 | r.bit(&ps[dist&63])
+					if rng < topValue {
+						rng <<= 8
+						code = code<<8 | uint32(in[pos])
+						pos++
+					}
+					p = &ps[dist&63]
+					t0 = uint32(*p)
+					bound = (rng >> bitModelBits) * t0
+					if code < bound {
+						rng = bound
+						*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+						bit = 0
+					} else {
+						rng -= bound
+						code -= bound
+						*p = uint16(t0 - t0>>moveBits)
+						bit = 1
+					}
+					dist = dist<<1 | bit
 				}
 				dist -= 1 << posSlotBits
 				if dist >= startPosSlot {
@@ -423,7 +714,25 @@ loop:
 						m := uint32(1)
 						dist++
 						for ; direct > 0; direct-- {
-							if r.bit(&sp[dist&127]) == 0 {
+							if rng < topValue {
+								rng <<= 8
+								code = code<<8 | uint32(in[pos])
+								pos++
+							}
+							p = &sp[dist&127]
+							t0 = uint32(*p)
+							bound = (rng >> bitModelBits) * t0
+							if code < bound {
+								rng = bound
+								*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+								bit = 0
+							} else {
+								rng -= bound
+								code -= bound
+								*p = uint16(t0 - t0>>moveBits)
+								bit = 1
+							}
+							if bit == 0 {
 								dist += m
 								m += m
 							} else {
@@ -434,32 +743,108 @@ loop:
 						dist -= m
 					} else {
 						for direct -= alignBits; direct > 0; direct-- {
-							r.normalize()
-							r.rng >>= 1
-							r.code -= r.rng
-							t := 0 - r.code>>31
+							if rng < topValue {
+								rng <<= 8
+								code = code<<8 | uint32(in[pos])
+								pos++
+							}
+							rng >>= 1
+							code -= rng
+							t := 0 - code>>31
 							dist = dist<<1 + t + 1
-							r.code += r.rng & t
+							code += rng & t
 						}
 						al := probs[offAlign : offAlign+1<<alignBits]
 						dist <<= alignBits
 						i := uint32(1)
-						if r.bit(&al[i&15]) == 0 {
+						if rng < topValue {
+							rng <<= 8
+							code = code<<8 | uint32(in[pos])
+							pos++
+						}
+						p = &al[i&15]
+						t0 = uint32(*p)
+						bound = (rng >> bitModelBits) * t0
+						if code < bound {
+							rng = bound
+							*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+							bit = 0
+						} else {
+							rng -= bound
+							code -= bound
+							*p = uint16(t0 - t0>>moveBits)
+							bit = 1
+						}
+						if bit == 0 {
 							i++
 						} else {
 							i += 2
 						}
-						if r.bit(&al[i&15]) == 0 {
+						if rng < topValue {
+							rng <<= 8
+							code = code<<8 | uint32(in[pos])
+							pos++
+						}
+						p = &al[i&15]
+						t0 = uint32(*p)
+						bound = (rng >> bitModelBits) * t0
+						if code < bound {
+							rng = bound
+							*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+							bit = 0
+						} else {
+							rng -= bound
+							code -= bound
+							*p = uint16(t0 - t0>>moveBits)
+							bit = 1
+						}
+						if bit == 0 {
 							i += 2
 						} else {
 							i += 4
 						}
-						if r.bit(&al[i&15]) == 0 {
+						if rng < topValue {
+							rng <<= 8
+							code = code<<8 | uint32(in[pos])
+							pos++
+						}
+						p = &al[i&15]
+						t0 = uint32(*p)
+						bound = (rng >> bitModelBits) * t0
+						if code < bound {
+							rng = bound
+							*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+							bit = 0
+						} else {
+							rng -= bound
+							code -= bound
+							*p = uint16(t0 - t0>>moveBits)
+							bit = 1
+						}
+						if bit == 0 {
 							i += 4
 						} else {
 							i += 8
 						}
-						if r.bit(&al[i&15]) == 0 {
+						if rng < topValue {
+							rng <<= 8
+							code = code<<8 | uint32(in[pos])
+							pos++
+						}
+						p = &al[i&15]
+						t0 = uint32(*p)
+						bound = (rng >> bitModelBits) * t0
+						if code < bound {
+							rng = bound
+							*p = uint16(t0 + (bitModelTotal-t0)>>moveBits)
+							bit = 0
+						} else {
+							rng -= bound
+							code -= bound
+							*p = uint16(t0 - t0>>moveBits)
+							bit = 1
+						}
+						if bit == 0 {
 							i -= 8
 						}
 						dist |= i
@@ -519,19 +904,23 @@ loop:
 				}
 			}
 		}
-		if !(dicPos < limit && r.pos < bufLimit) {
+		if !(dicPos < limit && pos < bufLimit) {
 			break
 		}
 	}
-	r.normalize()
+	if rng < topValue {
+		rng <<= 8
+		code = code<<8 | uint32(in[pos])
+		pos++
+	}
 
-	d.rng, d.code = r.rng, r.code
+	d.rng, d.code = rng, code
 	d.remainLen = length
 	d.dicPos = dicPos
 	d.processedPos = processedPos
 	d.reps = [4]uint32{rep0, rep1, rep2, rep3}
 	d.state = state
-	return r.pos, length < lenErrorData
+	return pos, length < lenErrorData
 }
 
 // decodeReal2 caps the output limit while the dictionary is not yet full
