@@ -280,7 +280,7 @@ loop:
 				base += 3 * ((((processedPos << 8) + uint32(dic[prev])) & lpMask) << lc)
 			}
 			processedPos++
-			lit := probs[base : base+litSize]
+			lit := (*[litSize]uint16)(probs[base : base+litSize]) // fixed size: no bounds checks on masked indexes
 			symbol := uint32(1)
 			if state < numLitStates {
 				if state < 4 {
