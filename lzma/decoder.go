@@ -295,19 +295,16 @@ loop:
 						code = code<<8 | uint32(in[pos])
 						pos++
 					}
+					// Branch-free: literal bits are unpredictable. m is
+					// all ones when the bit is 0 (code < bound).
 					p := &lit[symbol&0xFF]
 					t := uint32(*p)
 					bound := (rng >> bitModelBits) * t
-					if code < bound {
-						rng = bound
-						*p = uint16(t + (bitModelTotal-t)>>moveBits)
-						symbol <<= 1
-					} else {
-						rng -= bound
-						code -= bound
-						*p = uint16(t - t>>moveBits)
-						symbol = symbol<<1 | 1
-					}
+					m := uint32((int64(code) - int64(bound)) >> 63)
+					rng = bound&m | (rng-bound)&^m
+					code -= bound &^ m
+					*p = uint16((t+(bitModelTotal-t)>>moveBits)&m | (t-t>>moveBits)&^m)
+					symbol = symbol<<1 | ^m&1
 				}
 			} else {
 				mp := dicPos - int(rep0)
@@ -333,17 +330,12 @@ loop:
 					p := &lit[offs+bit+symbol]
 					t := uint32(*p)
 					bound := (rng >> bitModelBits) * t
-					if code < bound {
-						rng = bound
-						*p = uint16(t + (bitModelTotal-t)>>moveBits)
-						symbol <<= 1
-						offs ^= bit
-					} else {
-						rng -= bound
-						code -= bound
-						*p = uint16(t - t>>moveBits)
-						symbol = symbol<<1 | 1
-					}
+					m := uint32((int64(code) - int64(bound)) >> 63) // branch-free, as above
+					rng = bound&m | (rng-bound)&^m
+					code -= bound &^ m
+					*p = uint16((t+(bitModelTotal-t)>>moveBits)&m | (t-t>>moveBits)&^m)
+					symbol = symbol<<1 | ^m&1
+					offs ^= bit & m
 				}
 			}
 			dic[dicPos] = byte(symbol)
