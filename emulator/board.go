@@ -5,6 +5,7 @@ import (
 
 	"github.com/ws63emu/ws63emu/efuse"
 	"github.com/ws63emu/ws63emu/partition"
+	"github.com/ws63emu/ws63emu/sfc"
 	"github.com/ws63emu/ws63emu/upg"
 )
 
@@ -25,7 +26,7 @@ const (
 
 func (d *Device) board(p Program) board { return board{d, p} }
 
-func (b board) Flash() upg.Flash        { return guarded{b.d} }
+func (b board) Flash() upg.Flash        { return driven{b.d, sfc.New(guarded{b.d})} }
 func (b board) Table() partition.Table  { return b.d.Table() }
 func (b board) Efuse() *efuse.Bank      { return b.d.Efuse }
 func (b board) Reg(addr uint32) uint32  { return b.d.regs[addr] }
@@ -58,8 +59,45 @@ func (d *Device) upgOptions(p Program) upg.Options {
 	return o
 }
 
-// guarded is the flash as programs see it: after a power cut the running
-// program stops inside the call (the powerCut panic, recovered by guard).
+// driven is the flash as programs see it: the SFC driver (package sfc,
+// uapi_sfc_reg_*) over the guarded chip, so every write and erase of a
+// program is split into chip commands exactly as on the device.
+type driven struct {
+	d   *Device
+	drv *sfc.Driver
+}
+
+func (f driven) ReadAt(p []byte, off int64) (int, error) { return f.drv.ReadAt(p, off) }
+
+func (f driven) Program(addr uint32, data []byte) error {
+	err := f.drv.Program(addr, data)
+	// A flag write labels its commands with the field (upgOptions); go
+	// back to the phase it interrupted.
+	if p := f.d.phaseAfterFlag; p != "" {
+		f.d.phaseAfterFlag = ""
+		f.d.Flash.SetPhase(p)
+	}
+	return err
+}
+
+func (f driven) EraseRange(addr, n uint32) error { return f.drv.EraseRange(addr, n) }
+
+// Chip is the chip below the driver, for an engine that brings its own
+// driver (sdkengine runs the vendor's sfc.c, whose commands land here).
+func (f driven) Chip() upg.Flash { return guarded{f.d} }
+
+// EraseRange is the chip's greedy block plan (flash.Device.EraseRange);
+// guarded is an upg.Flash only for an engine with its own driver, which
+// erases through EraseBlock.
+func (g guarded) EraseRange(addr, n uint32) error {
+	err := g.d.Flash.EraseRange(addr, n)
+	g.check()
+	return err
+}
+
+// guarded is the chip below the driver: after a power cut the running
+// program stops inside the command (the powerCut panic, recovered by
+// guard).
 type guarded struct{ d *Device }
 
 func (g guarded) check() {
@@ -78,10 +116,6 @@ func (g guarded) ReadAt(p []byte, off int64) (int, error) {
 func (g guarded) Program(addr uint32, data []byte) error {
 	err := g.d.Flash.Program(addr, data)
 	g.check() // a cut stops the program here, the op still labelled
-	if p := g.d.phaseAfterFlag; p != "" {
-		g.d.phaseAfterFlag = ""
-		g.d.Flash.SetPhase(p)
-	}
 	return err
 }
 
@@ -91,8 +125,8 @@ func (g guarded) Peek(addr uint32, p []byte) { g.d.Flash.Peek(addr, p) }
 func (g guarded) OpCount() uint64            { return g.d.Flash.OpCount() }
 func (g guarded) Quiet() uint64              { return g.d.Flash.Quiet() }
 
-func (g guarded) EraseRange(addr, n uint32) error {
-	err := g.d.Flash.EraseRange(addr, n)
+func (g guarded) EraseBlock(addr, size uint32) error {
+	err := g.d.Flash.EraseBlock(addr, size)
 	g.check()
 	return err
 }

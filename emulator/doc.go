@@ -10,6 +10,14 @@
 // at 0x40000008, ssb's boot-copy flag at 0x40000024) survive a soft reset
 // but not a power cut.
 //
+// A Board's flash is the SFC driver (package sfc, uapi_sfc_reg_*) over the
+// chip, as the programs link it: every write and erase of flashboot, the
+// app, the update library and the NV store reaches the chip as the
+// commands the device sends (program commands of at most 64 bytes with
+// read-modify-writes at unaligned ends, greedy 64/32/4 KiB block erases).
+// The factory burn (Burn, the partition table written by New) is the burn
+// tool's, not the device's: it programs the chip directly.
+//
 // A power cut is armed on the flash (Cut). When the cut operation runs, the
 // flash tears it as asked and powers off; the running program is stopped
 // inside that flash call (a private panic, recovered here — it never reaches

@@ -229,7 +229,7 @@ func FuzzParseTear(f *testing.F) {
 		if err != nil || back != tear {
 			t.Fatalf("%q -> %v -> %q -> %v, %v", s, tear, tear.String(), back, err)
 		}
-		if tear.K < 0 || tear.K > flash.SectorSize {
+		if tear.K < 0 || tear.K > flash.Block64K {
 			t.Fatalf("%q: K = %d", s, tear.K)
 		}
 	})

@@ -1,6 +1,7 @@
 package flash
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -14,6 +15,16 @@ const (
 	SectorSize = 4096
 	PageSize   = 256
 	NumSectors = Size / SectorSize
+
+	// MaxProgram is the most bytes one program command carries: the SFC
+	// controller's 64-byte data buffer (hal_sfc_v150.c), which is how the
+	// WS63 driver splits every write.
+	MaxProgram = 64
+
+	// Block erase sizes of the GD25Q32 (commands 20h, 52h, D8h).
+	Block4K  = 4 << 10
+	Block32K = 32 << 10
+	Block64K = 64 << 10
 
 	// Erased is the value of every byte of an erased sector.
 	Erased = 0xFF
@@ -82,10 +93,21 @@ type Device struct {
 	timeout  map[uint64]bool       // TimeoutAt: ops of any kind
 	worn     map[uint32][]stuckBit // SetWornSector (worn.go), by sector
 	hook     func(Op)
+	tap      func(Op)
 	logging  bool
 	log      []Op
 	wantBuf  [PageSize]byte // scratch for TearBits on a program
+
+	// free holds sector arrays this device owned when a Restore dropped
+	// them: nothing else references an owned sector (Snapshot disowns
+	// everything), so they are reused instead of allocated.
+	free []*sector
+	// pokes counts content changes that are not ops (FlipBit, Restore).
+	pokes uint64
 }
+
+// maxFree bounds the recycled sectors a device keeps (8 MiB).
+const maxFree = 2048
 
 // New returns a device with every byte 0xFF, no wear, powered on, with
 // DefaultTiming. It allocates no sector memory until the first write.
@@ -117,11 +139,27 @@ func (d *Device) writable(s uint32) *sector {
 	c := d.ownChunk(s >> chunkShift)
 	i := s & (chunkSectors - 1)
 	if !d.secOwned[s] {
-		cp := *c.sec[i]
-		c.sec[i] = &cp
+		var cp *sector
+		if n := len(d.free); n > 0 {
+			cp, d.free = d.free[n-1], d.free[:n-1]
+		} else {
+			cp = new(sector)
+		}
+		*cp = *c.sec[i]
+		c.sec[i] = cp
 		d.secOwned[s] = true
 	}
 	return c.sec[i]
+}
+
+// recycle moves the sectors the device owns to its free list; the caller
+// then drops them from the array.
+func (d *Device) recycle() {
+	for s := range uint32(NumSectors) {
+		if d.secOwned[s] && len(d.free) < maxFree {
+			d.free = append(d.free, d.chunks[s>>chunkShift].sec[s&(chunkSectors-1)])
+		}
+	}
 }
 
 // disown forgets every ownership mark: everything becomes shared.
@@ -195,8 +233,11 @@ func (d *Device) addRead(n int) {
 // ---- operations ----
 
 // Program ANDs data into the array at addr (NOR program can only clear
-// bits: new = old AND data). The range is split into page-bounded ops,
-// issued in ascending order; Program stops at the first op that fails and
+// bits: new = old AND data). A data of at most MaxProgram bytes that stays
+// within one 256-byte page is one program command, one op. A longer data
+// is split as the SFC HAL splits a write (hal_sfc_reg_write): a first
+// command up to the next 64-byte boundary, then commands of 64 bytes,
+// issued in ascending order. Program stops at the first op that fails and
 // returns its error (ErrPowerOff for a cut, or an error wrapping
 // ErrBadSector / ErrProgramFailed). A range spilling past Size returns
 // ErrOutOfRange before any op. An empty data issues no op.
@@ -207,8 +248,31 @@ func (d *Device) Program(addr uint32, data []byte) error {
 	if uint64(addr)+uint64(len(data)) > Size {
 		return fmt.Errorf("%w: program 0x%06x+%d", ErrOutOfRange, addr, len(data))
 	}
+	if len(data) == 0 {
+		return nil
+	}
+	if len(data) <= MaxProgram && addr/PageSize == (addr+uint32(len(data))-1)/PageSize {
+		return d.programOp(addr, data)
+	}
+	if d.quiet() {
+		// Nothing observes or refuses the commands one by one (no hook,
+		// tap, log, fault, and no cut among them): apply them at once.
+		// Contents, op counter and clock come out as issuing each would.
+		n, cost := d.splitCost(addr, len(data))
+		if !d.cutArmed || d.cutAt < d.ops || d.cutAt >= d.ops+n {
+			for len(data) > 0 {
+				k := min(SectorSize-int(addr%SectorSize), len(data))
+				d.andInto(addr, data[:k])
+				addr += uint32(k)
+				data = data[k:]
+			}
+			d.ops += n
+			d.elapsed += cost
+			return nil
+		}
+	}
 	for len(data) > 0 {
-		n := min(PageSize-int(addr%PageSize), len(data))
+		n := min(MaxProgram-int(addr%MaxProgram), len(data))
 		if err := d.programOp(addr, data[:n]); err != nil {
 			return err
 		}
@@ -218,26 +282,58 @@ func (d *Device) Program(addr uint32, data []byte) error {
 	return nil
 }
 
-// Erase erases the sector at addr to 0xFF (one op). addr must be below
-// Size (ErrOutOfRange) and sector aligned (ErrMisaligned); both are checked
-// before any op is issued.
+// quiet reports whether the ops of a call need not be issued one by one:
+// no hook, tap or log sees them and no fault can refuse one.
+func (d *Device) quiet() bool {
+	return d.hook == nil && d.tap == nil && !d.logging && d.nbad == 0 && len(d.failProg) == 0
+}
+
+// splitCost returns how many program commands Program splits n bytes at
+// addr into (n > MaxProgram or crossing a page), and their total time.
+func (d *Device) splitCost(addr uint32, n int) (uint64, time.Duration) {
+	first := min(MaxProgram-int(addr%MaxProgram), n)
+	full, tail := (n-first)/MaxProgram, (n-first)%MaxProgram
+	ops := uint64(1 + full)
+	cost := d.timing.program(first) + time.Duration(full)*d.timing.program(MaxProgram)
+	if tail > 0 {
+		ops++
+		cost += d.timing.program(tail)
+	}
+	return ops, cost
+}
+
+// Erase erases the 4 KiB sector at addr to 0xFF (one op): EraseBlock(addr,
+// Block4K).
 func (d *Device) Erase(addr uint32) error {
+	return d.EraseBlock(addr, Block4K)
+}
+
+// EraseBlock is one block-erase command: size is Block4K, Block32K or
+// Block64K and addr is aligned to it (ErrMisaligned otherwise) and below
+// Size (ErrOutOfRange); both are checked before the op is issued. Every
+// sector of the block is set to 0xFF and counts one erase cycle.
+func (d *Device) EraseBlock(addr, size uint32) error {
 	if d.off {
 		return ErrPowerOff
 	}
-	if addr >= Size {
-		return fmt.Errorf("%w: erase 0x%06x", ErrOutOfRange, addr)
+	if size != Block4K && size != Block32K && size != Block64K {
+		return fmt.Errorf("%w: erase block of %d bytes (want 4096, 32768 or 65536)", ErrMisaligned, size)
 	}
-	if addr%SectorSize != 0 {
-		return fmt.Errorf("%w: erase 0x%06x", ErrMisaligned, addr)
+	if uint64(addr)+uint64(size) > Size {
+		return fmt.Errorf("%w: erase 0x%06x+%d", ErrOutOfRange, addr, size)
 	}
-	return d.eraseOp(addr)
+	if addr%size != 0 {
+		return fmt.Errorf("%w: erase 0x%06x+%d", ErrMisaligned, addr, size)
+	}
+	return d.eraseOp(addr, size)
 }
 
-// EraseRange erases n bytes from addr, one op per sector in ascending
-// order, stopping at the first op that fails. addr and n must be sector
-// aligned and addr+n ≤ Size; these are checked before any op. n == 0 issues
-// no op.
+// EraseRange erases n bytes from addr with the fewest block commands, as
+// the SFC driver's greedy plan does (uapi_sfc_reg_erase): at each address
+// the largest of 64 KiB, 32 KiB and 4 KiB that is aligned there and fits
+// in what remains, in ascending order, stopping at the first op that
+// fails. addr and n must be sector aligned and addr+n ≤ Size; these are
+// checked before any op. n == 0 issues no op.
 func (d *Device) EraseRange(addr, n uint32) error {
 	if d.off {
 		return ErrPowerOff
@@ -248,12 +344,28 @@ func (d *Device) EraseRange(addr, n uint32) error {
 	if addr%SectorSize != 0 || n%SectorSize != 0 {
 		return fmt.Errorf("%w: erase 0x%06x+%d", ErrMisaligned, addr, n)
 	}
-	for a := uint64(addr); a < uint64(addr)+uint64(n); a += SectorSize {
-		if err := d.eraseOp(uint32(a)); err != nil {
+	for n > 0 {
+		size := GreedyBlock(addr, n)
+		if err := d.eraseOp(addr, size); err != nil {
 			return err
 		}
+		addr += size
+		n -= size
 	}
 	return nil
+}
+
+// GreedyBlock returns the block erase the SFC driver's greedy plan issues
+// at addr with rest bytes left to erase (both sector aligned, rest > 0):
+// the largest of Block64K, Block32K and Block4K aligned at addr and not
+// above rest.
+func GreedyBlock(addr, rest uint32) uint32 {
+	for _, size := range [...]uint32{Block64K, Block32K} {
+		if rest >= size && addr%size == 0 {
+			return size
+		}
+	}
+	return Block4K
 }
 
 // issue counts op, calls the hook and logs it. It reports false when the
@@ -261,6 +373,9 @@ func (d *Device) EraseRange(addr, n uint32) error {
 func (d *Device) issue(op Op) bool {
 	if d.hook != nil {
 		d.hook(op)
+	}
+	if d.tap != nil {
+		d.tap(op)
 	}
 	d.ops++
 	if d.logging {
@@ -285,8 +400,13 @@ func (d *Device) logOp(op Op) {
 
 // faulted returns the injected fault that makes op change nothing, or nil.
 func (d *Device) faulted(op Op) error {
-	if d.nbad > 0 && d.bad[op.Addr/SectorSize] {
-		return ErrBadSector
+	if d.nbad > 0 {
+		n := max(op.Len, 1)
+		for sec := op.Addr / SectorSize; sec <= (op.Addr+n-1)/SectorSize; sec++ {
+			if d.bad[sec] {
+				return ErrBadSector
+			}
+		}
 	}
 	if op.Kind == OpProgram && len(d.failProg) > 0 && d.failProg[op.Index] {
 		return ErrProgramFailed
@@ -305,7 +425,7 @@ func (d *Device) programOp(addr uint32, p []byte) error {
 	if err := d.faulted(op); err != nil {
 		return opError(err, op)
 	}
-	d.elapsed += d.timing.PageProgram
+	d.elapsed += d.timing.program(len(p))
 	d.andInto(addr, p)
 	d.stick(addr, uint32(len(p)))
 	return nil
@@ -345,17 +465,19 @@ func clears(cur, p []byte) bool {
 	return false
 }
 
-func (d *Device) eraseOp(addr uint32) error {
-	op := Op{Index: d.ops, Kind: OpErase, Addr: addr, Len: SectorSize, Phase: d.phase}
+func (d *Device) eraseOp(addr, size uint32) error {
+	op := Op{Index: d.ops, Kind: OpErase, Addr: addr, Len: size, Phase: d.phase}
 	if !d.issue(op) {
 		return ErrPowerOff
 	}
 	if err := d.faulted(op); err != nil {
 		return opError(err, op)
 	}
-	d.elapsed += d.timing.SectorErase
-	d.eraseSector(addr / SectorSize)
-	d.stick(addr, SectorSize)
+	d.elapsed += d.timing.erase(size)
+	for s := addr / SectorSize; s < (addr+size)/SectorSize; s++ {
+		d.eraseSector(s)
+	}
+	d.stick(addr, size)
 	return nil
 }
 
@@ -391,7 +513,7 @@ func (d *Device) applyTear(op Op, t Tear) {
 	s := op.Addr / SectorSize
 	switch op.Kind {
 	case OpProgram:
-		d.elapsed += d.timing.PageProgram
+		d.elapsed += d.timing.program(len(op.Data))
 		p := op.Data
 		switch t.Kind {
 		case TearAfter:
@@ -411,30 +533,64 @@ func (d *Device) applyTear(op Op, t Tear) {
 			tearBits(d.writable(s)[off:off+uint32(len(p))], want, tearRand(t.Seed, op.Index))
 		}
 	case OpErase:
-		d.elapsed += d.timing.SectorErase
-		switch t.Kind {
-		case TearAfter:
+		d.elapsed += d.timing.erase(op.Len)
+		d.tearErase(op, t)
+	}
+}
+
+// tearErase applies a torn block erase (after, prefix or bits). Every
+// sector of the block counts one erase cycle: the erase pulse reached all
+// of them, whatever it finished.
+func (d *Device) tearErase(op Op, t Tear) {
+	first, n := op.Addr/SectorSize, op.Len/SectorSize
+	switch t.Kind {
+	case TearAfter:
+		for s := first; s < first+n; s++ {
 			d.eraseSector(s)
-		case TearPrefix:
-			k := min(max(t.K, 0), SectorSize)
-			if k == SectorSize {
+		}
+		return
+	case TearPrefix:
+		k := uint32(min(max(t.K, 0), int(op.Len)))
+		for s := first; s < first+n; s++ {
+			done := min(k-min(k, (s-first)*SectorSize), SectorSize) // bytes of s inside the prefix
+			if done == SectorSize {
 				d.eraseSector(s)
-				return
+				continue
 			}
 			d.ownChunk(s >> chunkShift).wear[s&(chunkSectors-1)]++
-			if k == 0 {
-				return
+			if done == 0 {
+				continue
 			}
 			sec := d.writable(s)
-			for i := range k {
+			for i := range done {
 				sec[i] = Erased
 			}
-		case TearBits:
-			d.ownChunk(s >> chunkShift).wear[s&(chunkSectors-1)]++
-			if *d.sectorAt(s) == *erasedSector {
-				return
-			}
-			tearBits(d.writable(s)[:], erasedSector[:], tearRand(t.Seed, op.Index))
+		}
+		return
+	}
+	// TearBits: a random subset of the block's 0 bits go to 1, drawn over
+	// the whole block so that, when at least two bits are 0, the block is
+	// neither its old contents nor erased.
+	for s := first; s < first+n; s++ {
+		d.ownChunk(s >> chunkShift).wear[s&(chunkSectors-1)]++
+	}
+	buf := make([]byte, op.Len)
+	d.copyOut(buf, op.Addr)
+	want := erasedSector[:]
+	if n > 1 {
+		want = make([]byte, op.Len)
+		for i := range want {
+			want[i] = Erased
+		}
+	}
+	if bytes.Equal(buf, want) {
+		return
+	}
+	tearBits(buf, want, tearRand(t.Seed, op.Index))
+	for s := first; s < first+n; s++ {
+		part := buf[(s-first)*SectorSize : (s-first+1)*SectorSize]
+		if !bytes.Equal(part, d.sectorAt(s)[:]) {
+			copy(d.writable(s)[:], part)
 		}
 	}
 }
@@ -559,6 +715,7 @@ func (d *Device) FlipBit(addr uint32, bit uint) error {
 		return fmt.Errorf("%w: flip bit %d at 0x%06x", ErrBadBit, bit, addr)
 	}
 	d.writable(addr / SectorSize)[addr%SectorSize] ^= 1 << bit
+	d.pokes++
 	return nil
 }
 
@@ -596,6 +753,13 @@ func (d *Device) ResetLog() { d.log = d.log[:0] }
 // very op; CutNow cuts it as TearBefore), but must not issue ops. op.Data
 // aliases the caller's buffer: copy it to keep it.
 func (d *Device) SetHook(h func(op Op)) { d.hook = h }
+
+// SetTap sets a function that observes every op as it is issued, right
+// after the hook, with Data set (nil disables it). It is for recording
+// (ws63emu --ops), independent of the hook the sweeps and replays use:
+// it must not change the device. The op a cut tears is observed too (the
+// chip received it). op.Data aliases the caller's buffer.
+func (d *Device) SetTap(t func(op Op)) { d.tap = t }
 
 // EraseCount returns the erase cycles of sector i (0 ≤ i < NumSectors),
 // or 0 for an out-of-range index.

@@ -18,6 +18,7 @@ type step struct {
 	erase     bool   // Erase(addr)
 	rng       bool   // EraseRange(addr, n)
 	n         uint32 // EraseRange length
+	block     uint32 // EraseBlock(addr, block) when non-zero
 	addr      uint32
 	data      []byte
 	wantErr   error
@@ -45,19 +46,39 @@ func TestNORRules(t *testing.T) {
 			{addr: 0x0FFE, data: []byte{1, 2, 3, 4}, wantOps: 2},
 			{erase: true, addr: 0x1000, wantOps: 3, wantBytes: map[uint32][]byte{0x0FFE: {1, 2, 0xFF, 0xFF}}},
 		}},
-		{"erase range one op per sector", []step{
-			{addr: 0x2000, data: bytes.Repeat([]byte{0}, 3*flash.SectorSize), wantOps: 48},
-			{rng: true, n: 2 * flash.SectorSize, addr: 0x3000, wantOps: 50,
+		{"erase range of sectors", []step{
+			{addr: 0x2000, data: bytes.Repeat([]byte{0}, 3*flash.SectorSize), wantOps: 192},
+			{rng: true, n: 2 * flash.SectorSize, addr: 0x3000, wantOps: 194,
 				wantBytes: map[uint32][]byte{0x2FFF: {0, 0xFF}, 0x4FFF: {0xFF}}},
+		}},
+		{"erase range greedy blocks", []step{
+			// 0x7000 4K, 0x8000 32K, 0x10000 64K, 0x20000 4K
+			{rng: true, n: 0x1A000, addr: 0x7000, wantOps: 4},
+		}},
+		{"erase block 32K", []step{
+			{addr: 0x7FFF, data: []byte{0, 0}, wantOps: 2},
+			{block: flash.Block32K, addr: 0x8000, wantOps: 3, wantBytes: map[uint32][]byte{0x7FFF: {0, 0xFF}}},
+		}},
+		{"erase block 64K", []step{
+			{addr: 0x1FFFF, data: []byte{0, 0}, wantOps: 2},
+			{block: flash.Block64K, addr: 0x10000, wantOps: 3, wantBytes: map[uint32][]byte{0xFFFF: {0xFF, 0xFF}, 0x20000: {0}}},
+		}},
+		{"erase block misaligned", []step{
+			{block: flash.Block64K, addr: 0x8000, wantErr: flash.ErrMisaligned, wantOps: 0},
+			{block: 0x2000, addr: 0x8000, wantErr: flash.ErrMisaligned, wantOps: 0},
+			{block: flash.Block64K, addr: flash.Size, wantErr: flash.ErrOutOfRange, wantOps: 0},
 		}},
 		{"page split across boundary", []step{
 			{addr: 0xF0, data: make([]byte, 0x20), wantOps: 2},
 		}},
-		{"page split long unaligned", []step{
-			{addr: 0x80, data: make([]byte, 600), wantOps: 3}, // 0x80-0xFF, 0x100-0x1FF, 0x200-0x2D7
+		{"64 bytes within a page is one command", []step{
+			{addr: 0x130, data: make([]byte, 64), wantOps: 1},
+		}},
+		{"long program split at 64-byte boundaries", []step{
+			{addr: 0x90, data: make([]byte, 600), wantOps: 10}, // 0x90-0xBF, then 64-byte commands, last 0x2C0-0x2E7
 		}},
 		{"page aligned exactly one page", []step{
-			{addr: 0x300, data: make([]byte, flash.PageSize), wantOps: 1},
+			{addr: 0x300, data: make([]byte, flash.PageSize), wantOps: 4},
 		}},
 		{"empty program issues no op", []step{
 			{addr: 0x300, data: nil, wantOps: 0},
@@ -85,7 +106,7 @@ func TestNORRules(t *testing.T) {
 			{rng: true, n: 0xFFFFF000, addr: 0x1000, wantErr: flash.ErrOutOfRange, wantOps: 0},
 		}},
 		{"erase range whole chip", []step{
-			{rng: true, n: flash.Size, addr: 0, wantOps: flash.NumSectors},
+			{rng: true, n: flash.Size, addr: 0, wantOps: flash.Size / flash.Block64K},
 		}},
 		{"erase range zero length", []step{
 			{rng: true, n: 0, addr: 0x1000, wantOps: 0},
@@ -97,6 +118,8 @@ func TestNORRules(t *testing.T) {
 			for i, s := range tt.steps {
 				var err error
 				switch {
+				case s.block != 0:
+					err = d.EraseBlock(s.addr, s.block)
 				case s.rng:
 					err = d.EraseRange(s.addr, s.n)
 				case s.erase:
@@ -173,16 +196,19 @@ func TestOpsAndLog(t *testing.T) {
 	}
 	want := []flash.Op{
 		{Index: 0, Kind: flash.OpProgram, Addr: 0x10F0, Len: 0x10, Phase: "store"},
-		{Index: 1, Kind: flash.OpProgram, Addr: 0x1100, Len: 0x100, Phase: "store"},
-		{Index: 2, Kind: flash.OpProgram, Addr: 0x1200, Len: 0x10, Phase: "store"},
-		{Index: 3, Kind: flash.OpErase, Addr: 0x1000, Len: flash.SectorSize, Phase: "erase"},
-		{Index: 4, Kind: flash.OpErase, Addr: 0x5000, Len: flash.SectorSize, Phase: "erase"},
+		{Index: 1, Kind: flash.OpProgram, Addr: 0x1100, Len: 0x40, Phase: "store"},
+		{Index: 2, Kind: flash.OpProgram, Addr: 0x1140, Len: 0x40, Phase: "store"},
+		{Index: 3, Kind: flash.OpProgram, Addr: 0x1180, Len: 0x40, Phase: "store"},
+		{Index: 4, Kind: flash.OpProgram, Addr: 0x11C0, Len: 0x40, Phase: "store"},
+		{Index: 5, Kind: flash.OpProgram, Addr: 0x1200, Len: 0x10, Phase: "store"},
+		{Index: 6, Kind: flash.OpErase, Addr: 0x1000, Len: flash.SectorSize, Phase: "erase"},
+		{Index: 7, Kind: flash.OpErase, Addr: 0x5000, Len: flash.SectorSize, Phase: "erase"},
 	}
 	if diff := cmp.Diff(want, d.Log()); diff != "" {
 		t.Errorf("log (-want +got):\n%s", diff)
 	}
-	if d.OpCount() != 5 {
-		t.Errorf("OpCount = %d, want 5", d.OpCount())
+	if d.OpCount() != 8 {
+		t.Errorf("OpCount = %d, want 8", d.OpCount())
 	}
 	d.ResetLog()
 	if len(d.Log()) != 0 {
@@ -196,7 +222,7 @@ func TestOpsAndLog(t *testing.T) {
 	if got, want := d.Log(), []flash.Op(nil); !cmp.Equal(got, want) {
 		t.Errorf("Log() = %v", got)
 	}
-	if s := want[1].String(); s != "op 1 program 0x001100+256 (store)" {
+	if s := want[1].String(); s != "op 1 program 0x001100+64 (store)" {
 		t.Errorf("Op.String() = %q", s)
 	}
 }
@@ -264,7 +290,7 @@ func TestHookCutNowCutsThisOp(t *testing.T) {
 	if err := d.Read(0, got); err != nil {
 		t.Fatal(err)
 	}
-	want := append(make([]byte, flash.PageSize), bytes.Repeat([]byte{0xFF}, flash.PageSize)...)
+	want := append(make([]byte, flash.MaxProgram), bytes.Repeat([]byte{0xFF}, 2*flash.PageSize-flash.MaxProgram)...)
 	if !bytes.Equal(got, want) {
 		t.Errorf("contents: %s", flashtest.Describe(want, got))
 	}
@@ -386,8 +412,8 @@ func TestBadSector(t *testing.T) {
 	if !errors.Is(err, flash.ErrBadSector) {
 		t.Errorf("range program: %v", err)
 	}
-	if d.OpCount() != 5 || d.EraseCount(3) != 0 {
-		t.Errorf("ops %d wear %d, want 5 0", d.OpCount(), d.EraseCount(3))
+	if d.OpCount() != 8 || d.EraseCount(3) != 0 { // 1 + 1 + 1 + four 64-byte commands before 0x3000 + the refused one
+		t.Errorf("ops %d wear %d, want 8 0", d.OpCount(), d.EraseCount(3))
 	}
 	b := make([]byte, 2)
 	d.Read(0x2FFF, b)
@@ -495,12 +521,16 @@ func TestEraseCount(t *testing.T) {
 
 func TestElapsed(t *testing.T) {
 	d := flash.New()
-	if diff := cmp.Diff(flash.Timing{SectorErase: 45 * time.Millisecond, PageProgram: 700 * time.Microsecond, ReadBytesPerSecond: 40_000_000}, d.Timing()); diff != "" {
+	wantTiming := flash.Timing{SectorErase: 50 * time.Millisecond, BlockErase32K: 150 * time.Millisecond,
+		BlockErase64K: 250 * time.Millisecond, PageProgram: 600 * time.Microsecond,
+		ProgramFirstByte: 30 * time.Microsecond, ProgramNextByte: 2200 * time.Nanosecond, ReadBytesPerSecond: 40_000_000}
+	if diff := cmp.Diff(wantTiming, d.Timing()); diff != "" {
 		t.Errorf("default timing (-want +got):\n%s", diff)
 	}
-	flashtest.MustErase(t, d, 0, 2*flash.SectorSize)
-	flashtest.MustProgram(t, d, 0x80, make([]byte, 300)) // 2 ops
-	want := 2*45*time.Millisecond + 2*700*time.Microsecond
+	flashtest.MustErase(t, d, 0, 2*flash.SectorSize) // two 4 KiB erases
+	flashtest.MustProgram(t, d, 0x80, make([]byte, 300))
+	// four 64-byte commands and one of 44: 30 µs + 2.2 µs per further byte
+	want := 2*50*time.Millisecond + 4*(30*time.Microsecond+63*2200*time.Nanosecond) + 30*time.Microsecond + 43*2200*time.Nanosecond
 	if d.Elapsed() != want {
 		t.Errorf("elapsed = %v, want %v", d.Elapsed(), want)
 	}
@@ -546,5 +576,46 @@ func TestNewIsErasedAndCheap(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("steady-state page program allocates %v times", allocs)
+	}
+}
+
+// Program's quiet fast path (no hook, tap, log, fault or cut in reach)
+// gives exactly what issuing each command does: contents, op counter,
+// clock. The slow path is forced with a hook that does nothing.
+func TestProgramFastPathEqualsCommands(t *testing.T) {
+	fast, slow := flash.New(), flash.New()
+	slow.SetHook(func(flash.Op) {})
+	seed := uint64(1)
+	for i := range 300 {
+		seed = seed*6364136223846793005 + 1442695040888963407
+		addr := uint32(seed>>20) % (flash.Size - 20000)
+		n := 1 + int(seed>>8)%9000
+		data := flashtest.Pattern(uint64(i), n)
+		for _, d := range []*flash.Device{fast, slow} {
+			if err := d.Program(addr, data); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%50 == 0 {
+			for _, d := range []*flash.Device{fast, slow} {
+				d.EraseRange(addr&^(flash.SectorSize-1), flash.SectorSize)
+			}
+		}
+	}
+	if fast.Hash() != slow.Hash() || fast.OpCount() != slow.OpCount() || fast.Elapsed() != slow.Elapsed() {
+		t.Fatalf("fast path: ops %d elapsed %v; commands: ops %d elapsed %v; same contents %v",
+			fast.OpCount(), fast.Elapsed(), slow.OpCount(), slow.Elapsed(), fast.Hash() == slow.Hash())
+	}
+	// A cut armed inside a long program still tears exactly that command.
+	a, b := flash.New(), flash.New()
+	b.SetHook(func(flash.Op) {})
+	for _, d := range []*flash.Device{a, b} {
+		d.CutAt(5, flash.Tear{Kind: flash.TearPrefix, K: 10})
+		if err := d.Program(0x100, make([]byte, 1000)); !errors.Is(err, flash.ErrPowerOff) {
+			t.Fatalf("cut inside a long program: %v", err)
+		}
+	}
+	if a.Hash() != b.Hash() || a.OpCount() != b.OpCount() {
+		t.Error("a cut inside a long program differs from the command-by-command path")
 	}
 }

@@ -10,8 +10,8 @@ type OpKind uint8
 
 // Operation kinds.
 const (
-	OpErase   OpKind = iota + 1 // one sector erase
-	OpProgram                   // program of at most one page
+	OpErase   OpKind = iota + 1 // one block erase (4, 32 or 64 KiB)
+	OpProgram                   // one program command: 1..MaxProgram bytes within a page
 )
 
 func (k OpKind) String() string {
@@ -24,15 +24,14 @@ func (k OpKind) String() string {
 	return "OpKind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// Op is one flash operation, which is one cut point: a sector erase, or a
-// program of at most one page. A Program call is split into page-bounded
-// pieces exactly as a NOR driver does: a piece never crosses a 256-byte page
-// boundary.
+// Op is one flash operation, which is one cut point: one command the chip
+// receives. A block erase of 4, 32 or 64 KiB, or a program command of at
+// most MaxProgram bytes that does not cross a 256-byte page.
 type Op struct {
 	Index uint64 // 0-based operation counter value of this op (counts every erase/program op since New, including ops that failed)
 	Kind  OpKind
 	Addr  uint32
-	Len   uint32 // bytes programmed, or SectorSize for erase
+	Len   uint32 // bytes programmed, or the block size for erase
 	Phase string // phase label current when the op ran (SetPhase)
 	Data  []byte // program: the bytes asked to be programmed (only valid during a Hook call; nil in Log())
 }
@@ -47,22 +46,26 @@ func (op Op) String() string {
 }
 
 // Validate reports whether op could have been issued by a Device: a known
-// kind; an erase of one whole, aligned, in-range sector; or a program of
-// 1..PageSize bytes that stays within one page, with len(Data) == Len.
+// kind; an erase of one whole, aligned, in-range 4, 32 or 64 KiB block; or
+// a program of 1..MaxProgram bytes that stays within one page, with
+// len(Data) == Len.
 // ApplyTorn applies only valid ops.
 func (op Op) Validate() error {
 	switch op.Kind {
 	case OpErase:
-		if op.Addr >= Size {
+		if op.Len != Block4K && op.Len != Block32K && op.Len != Block64K {
+			return fmt.Errorf("%w: %s", ErrMisaligned, op)
+		}
+		if uint64(op.Addr)+uint64(op.Len) > Size {
 			return fmt.Errorf("%w: %s", ErrOutOfRange, op)
 		}
-		if op.Addr%SectorSize != 0 || op.Len != SectorSize {
+		if op.Addr%op.Len != 0 {
 			return fmt.Errorf("%w: %s", ErrMisaligned, op)
 		}
 		return nil
 	case OpProgram:
-		if op.Len == 0 || op.Len > PageSize || int(op.Len) != len(op.Data) {
-			return fmt.Errorf("flash: program op needs 1..%d bytes with len(Data) == Len: %s", PageSize, op)
+		if op.Len == 0 || op.Len > MaxProgram || int(op.Len) != len(op.Data) {
+			return fmt.Errorf("flash: program op needs 1..%d bytes with len(Data) == Len: %s", MaxProgram, op)
 		}
 		if uint64(op.Addr)+uint64(op.Len) > Size {
 			return fmt.Errorf("%w: %s", ErrOutOfRange, op)

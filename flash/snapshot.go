@@ -46,13 +46,68 @@ func (d *Device) Snapshot() *Snapshot {
 // fired (so CutAt may be called before or after Restore). It is O(1) in
 // the contents.
 func (d *Device) Restore(s *Snapshot) {
+	d.recycle()
 	d.chunks = s.chunks
+	d.pokes++
 	d.disown()
 	d.ops = s.ops
 	d.elapsed = s.elapsed
 	d.readRem = s.readRem
 	d.phase = s.phase
 	d.off = false
+}
+
+// View returns the device's current state as a Snapshot without making
+// its sectors copy-on-write: it costs nothing, and it is valid only until
+// the device next changes (an op, FlipBit, Restore). It is for reading
+// right away (a digest of the final flash); keep a Snapshot otherwise.
+func (d *Device) View() *Snapshot {
+	return &Snapshot{chunks: d.chunks, ops: d.ops, elapsed: d.elapsed, readRem: d.readRem, phase: d.phase}
+}
+
+// Mark is the device's op counter, clock and phase at one moment: what a
+// Snapshot holds besides contents and wear.
+type Mark struct {
+	ops     uint64
+	elapsed time.Duration
+	readRem int64
+	phase   string
+}
+
+// Mark returns the device's op counter, clock and phase now.
+func (d *Device) Mark() Mark {
+	return Mark{ops: d.ops, elapsed: d.elapsed, readRem: d.readRem, phase: d.phase}
+}
+
+// Pokes counts the content changes that were not ops since New (FlipBit,
+// Restore): a state rebuilt with RestoreRedo over ops is exact only if no
+// poke came between them.
+func (d *Device) Pokes() uint64 { return d.pokes }
+
+// HasFaults reports whether a bad sector or a program failure is set.
+func (d *Device) HasFaults() bool { return d.nbad > 0 || len(d.failProg) > 0 }
+
+// RestoreRedo puts the device in the state it had at mark m, rebuilt from
+// snapshot s taken earlier and the ops issued between the two, in order
+// (with their Data): Restore(s), then each op's effect on contents and
+// wear as issuing it had, then the op counter, clock and phase of m. The
+// caller guarantees that the ops were issued from s's state with no fault
+// set and no poke between them (HasFaults, Pokes): then the result equals
+// a Snapshot taken at m, at a fraction of the memory. Ops are not hooked,
+// tapped or logged again.
+func (d *Device) RestoreRedo(s *Snapshot, redo []Op, m Mark) {
+	d.Restore(s)
+	for _, op := range redo {
+		switch op.Kind {
+		case OpProgram:
+			d.andInto(op.Addr, op.Data)
+		case OpErase:
+			for sec := op.Addr / SectorSize; sec < (op.Addr+op.Len)/SectorSize; sec++ {
+				d.eraseSector(sec)
+			}
+		}
+	}
+	d.ops, d.elapsed, d.readRem, d.phase = m.ops, m.elapsed, m.readRem, m.phase
 }
 
 // OpCount returns the op counter at the time of the snapshot.

@@ -111,7 +111,7 @@ func TestSnapshotsShareMemory(t *testing.T) {
 	// Every snapshot still holds its own state.
 	for _, i := range []int{0, 1, 999, 1999} {
 		s := snaps[i]
-		if s.OpCount() != uint64(flash.Size/flash.PageSize+i) {
+		if s.OpCount() != uint64(flash.Size/flash.MaxProgram+i*flash.PageSize/flash.MaxProgram) {
 			t.Errorf("snapshot %d op count %d", i, s.OpCount())
 		}
 	}
@@ -180,4 +180,76 @@ func TestSnapshotReadAt(t *testing.T) {
 	if n, err := s.ReadAt(p, flash.Size); n != 0 || err == nil {
 		t.Error("read at end")
 	}
+}
+
+// RestoreRedo rebuilds the state at a mark from an earlier snapshot and
+// the ops between: contents, wear, op counter, clock and phase equal a
+// snapshot taken at the mark.
+func TestRestoreRedo(t *testing.T) {
+	d := flash.New()
+	flashtest.MustProgram(t, d, 0x10000, flashtest.Pattern(3, 0x3000))
+	base := d.Snapshot()
+	var ops []flash.Op
+	var marks []flash.Mark
+	var snaps []*flash.Snapshot
+	d.SetHook(func(op flash.Op) {
+		op.Data = bytes.Clone(op.Data)
+		ops = append(ops, op)
+		marks = append(marks, d.Mark())
+		snaps = append(snaps, d.Snapshot())
+	})
+	d.SetPhase("work")
+	flashtest.MustProgram(t, d, 0x10FF0, flashtest.Pattern(4, 0x90))
+	buf := make([]byte, 100)
+	d.Read(0x10000, buf) // reads between ops move the clock
+	if err := d.EraseBlock(0x10000, flash.Block4K); err != nil {
+		t.Fatal(err)
+	}
+	flashtest.MustProgram(t, d, 0x10010, []byte{1, 2, 3})
+	d.SetHook(nil)
+	for i := range ops {
+		w := flash.New()
+		w.RestoreRedo(base, ops[:i], marks[i])
+		want := snaps[i]
+		if !bytes.Equal(w.Bytes(), want.Bytes()) || w.OpCount() != want.OpCount() || w.Elapsed() != want.Elapsed() || w.Phase() != want.Phase() || w.EraseCount(0x10) != want.EraseCount(0x10) {
+			t.Fatalf("point %d: rebuilt state differs from the snapshot", i)
+		}
+		flashtest.Check(t, w)
+	}
+	if d.HasFaults() {
+		t.Error("HasFaults without faults")
+	}
+	d.SetBadSector(0, true)
+	if !d.HasFaults() {
+		t.Error("HasFaults with a bad sector")
+	}
+	p := d.Pokes()
+	d.FlipBit(5, 1)
+	if d.Pokes() != p+1 {
+		t.Error("FlipBit is not a poke")
+	}
+}
+
+// A device restored again and again reuses the sectors it dropped: the
+// sweep's per-point copy-on-write costs no allocation once warm.
+func TestRestoreRecyclesSectors(t *testing.T) {
+	src := flash.New()
+	flashtest.MustProgram(t, src, 0, flashtest.Pattern(5, 64<<10))
+	s := src.Snapshot()
+	d := flash.New()
+	data := make([]byte, 64)
+	cycle := func() {
+		d.Restore(s)
+		for a := uint32(0); a < 64<<10; a += 4096 {
+			d.Program(a, data)
+		}
+	}
+	cycle()
+	if allocs := testing.AllocsPerRun(20, cycle); allocs > 2 {
+		t.Errorf("%v allocations per restore and 16 sector writes, want none", allocs)
+	}
+	if v := d.View(); !bytes.Equal(v.Bytes(), d.Bytes()) {
+		t.Error("View differs from the device")
+	}
+	flashtest.Check(t, d)
 }

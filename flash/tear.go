@@ -43,11 +43,13 @@ func ParseTearKind(s string) (TearKind, error) {
 //   - TearBefore: the op changes nothing.
 //   - TearAfter: the op is applied completely.
 //   - TearPrefix: program: the first K bytes of the op are programmed;
-//     erase: the first K bytes of the sector are set to 0xFF. K at or above the
-//     op length applies the whole op; K == 0 changes nothing (but, for erase,
-//     still counts as an erase cycle).
+//     erase: the first K bytes of the block are set to 0xFF, the rest of
+//     the block keeps its contents. K at or above the op length applies
+//     the whole op; K == 0 changes nothing (but, for erase, still counts
+//     an erase cycle on every sector of the block).
 //   - TearBits: program: a random subset of the 1→0 changes is applied;
-//     erase: a random subset of the sector's 0 bits is raised to 1. When the
+//     erase: a random subset of the block's 0 bits, drawn over the whole
+//     block (4, 32 or 64 KiB), is raised to 1. When the
 //     op changes at least two bits the subset is proper and non-empty, so the
 //     result is neither the old nor the new contents; with exactly one
 //     changing bit that bit is applied. The randomness is a PCG
@@ -63,7 +65,7 @@ type Tear struct {
 // TearStream is the second PCG seed word used by TearBits ("WS63TEAR").
 const TearStream uint64 = 0x5753363354454152
 
-// ParseTear parses "before", "after", "prefix:K" (0 ≤ K ≤ SectorSize,
+// ParseTear parses "before", "after", "prefix:K" (0 ≤ K ≤ Block64K,
 // decimal or 0x hex), "bits" (seed 0) or "bits:SEED" (decimal or 0x hex).
 // Tear.String round-trips: ParseTear(t.String()) == t for every parsed t.
 func ParseTear(s string) (Tear, error) {
@@ -83,8 +85,8 @@ func ParseTear(s string) (Tear, error) {
 			return Tear{}, fmt.Errorf("%w: %q: prefix needs a byte count, prefix:K", ErrBadTear, s)
 		}
 		k, err := strconv.ParseUint(arg, 0, 32)
-		if err != nil || k > SectorSize {
-			return Tear{}, fmt.Errorf("%w: %q: K must be an integer 0..%d", ErrBadTear, s, SectorSize)
+		if err != nil || k > Block64K {
+			return Tear{}, fmt.Errorf("%w: %q: K must be an integer 0..%d", ErrBadTear, s, Block64K)
 		}
 		return Tear{Kind: TearPrefix, K: int(k)}, nil
 	default: // TearBits
@@ -125,8 +127,8 @@ func tearRand(seed, index uint64) *rand.Rand {
 // differs, at least one is applied; if at least two differ, at least one is
 // left unapplied.
 func tearBits(cur, want []byte, rng *rand.Rand) {
-	var old [SectorSize]byte
-	copy(old[:], cur)
+	old := make([]byte, len(cur))
+	copy(old, cur)
 	total, applied := 0, 0
 	for i := range cur {
 		m := cur[i] ^ want[i]
@@ -142,9 +144,9 @@ func tearBits(cur, want []byte, rng *rand.Rand) {
 	case total == 0:
 		return
 	case applied == 0:
-		flipNth(cur, old[:len(cur)], want, rng.IntN(total))
+		flipNth(cur, old, want, rng.IntN(total))
 	case applied == total && total >= 2:
-		flipNth(cur, old[:len(cur)], want, rng.IntN(total))
+		flipNth(cur, old, want, rng.IntN(total))
 	}
 }
 

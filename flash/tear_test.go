@@ -30,7 +30,8 @@ func TestParseTear(t *testing.T) {
 		{in: "bits:0", want: flash.Tear{Kind: flash.TearBits}, str: "bits"},
 		{in: "bits:42", want: flash.Tear{Kind: flash.TearBits, Seed: 42}, str: "bits:42"},
 		{in: "bits:0xffffffffffffffff", want: flash.Tear{Kind: flash.TearBits, Seed: 1<<64 - 1}, str: "bits:18446744073709551615"},
-		{in: "prefix:4097", wantErr: true},
+		{in: "prefix:65536", want: flash.Tear{Kind: flash.TearPrefix, K: 65536}, str: "prefix:65536"},
+		{in: "prefix:65537", wantErr: true},
 		{in: "prefix:-1", wantErr: true},
 		{in: "prefix", wantErr: true},
 		{in: "prefix:", wantErr: true},
@@ -88,12 +89,12 @@ const tearAddr = 0x7000
 
 var tearCases = []tearCase{
 	{
-		name: "program page",
+		name: "program command",
 		prep: func(d *flash.Device) {
-			d.Program(tearAddr, bytes.Repeat([]byte{0xF0}, flash.PageSize)) // op 0
+			d.Program(tearAddr, bytes.Repeat([]byte{0xF0}, flash.MaxProgram)) // op 0
 		},
 		run: func(d *flash.Device) error {
-			return d.Program(tearAddr, flashtest.Pattern(7, flash.PageSize)) // op 1
+			return d.Program(tearAddr, flashtest.Pattern(7, flash.MaxProgram)) // op 1
 		},
 		at: 1,
 	},
@@ -101,17 +102,33 @@ var tearCases = []tearCase{
 		name: "program second piece",
 		prep: func(d *flash.Device) {},
 		run: func(d *flash.Device) error {
-			return d.Program(tearAddr+0x80, flashtest.Pattern(8, 3*flash.PageSize)) // ops 0..3
+			return d.Program(tearAddr+0x80, flashtest.Pattern(8, 3*flash.PageSize)) // ops 0..11
 		},
 		at: 2,
 	},
 	{
 		name: "erase sector",
 		prep: func(d *flash.Device) {
-			d.Program(tearAddr, flashtest.Pattern(9, flash.SectorSize)) // ops 0..15
+			d.Program(tearAddr, flashtest.Pattern(9, flash.SectorSize)) // ops 0..63
 		},
-		run: func(d *flash.Device) error { return d.Erase(tearAddr) }, // op 16
-		at:  16,
+		run: func(d *flash.Device) error { return d.Erase(tearAddr) }, // op 64
+		at:  64,
+	},
+	{
+		name: "erase 32K block",
+		prep: func(d *flash.Device) {
+			d.Program(0x18000, flashtest.Pattern(10, flash.Block32K)) // ops 0..511
+		},
+		run: func(d *flash.Device) error { return d.EraseBlock(0x18000, flash.Block32K) }, // op 512
+		at:  512,
+	},
+	{
+		name: "erase 64K block",
+		prep: func(d *flash.Device) {
+			d.Program(0x20000, flashtest.Pattern(11, flash.Block64K)) // ops 0..1023
+		},
+		run: func(d *flash.Device) error { return d.EraseBlock(0x20000, flash.Block64K) }, // op 1024
+		at:  1024,
 	},
 }
 
@@ -334,8 +351,8 @@ func TestApplyTornMatchesCutAt(t *testing.T) {
 	rec.Restore(start)
 	points := flashtest.Record(rec)
 	work(rec)
-	if len(points.Points) != 10 {
-		t.Fatalf("workload has %d ops, want 10", len(points.Points))
+	if len(points.Points) != 16 {
+		t.Fatalf("workload has %d ops, want 16", len(points.Points))
 	}
 	tears := []flash.Tear{
 		{Kind: flash.TearBefore}, {Kind: flash.TearAfter},

@@ -76,10 +76,11 @@ func TestABSweep(t *testing.T) {
 		}
 		t.Fatalf("reference %+v", rep.Reference)
 	}
-	// 480 sector erases of region B, 67 page programs of the 17152-byte
-	// image, the config page's erase and program.
-	if rep.Ops != 480+67+2 {
-		t.Errorf("%d cut points, want 549", rep.Ops)
+	// 38 block erases of region B (the greedy plan: 4, 32 and 64 KiB), 268
+	// program commands of 64 bytes for the 17152-byte image, the config
+	// page's erase and program.
+	if rep.Ops != 38+268+2 {
+		t.Errorf("%d cut points, want 308", rep.Ops)
 	}
 	got := sweepCounts(rep)
 	golden := strings.TrimSuffix(path, ".scn") + ".counts"
@@ -102,7 +103,7 @@ func TestABSweep(t *testing.T) {
 // run with the same cut (ws63emu replay): the sweep's forked runner state
 // must give ab-upgrade the same outcome as running it. The steps are the
 // first and a middle erase of region B, the first, a middle and the last
-// image page, and the config page's erase and program.
+// image program command, and the config page's erase and program.
 func TestABSweepMatchesReplay(t *testing.T) {
 	s, err := ParseFile(filepath.Join("testdata", "sweeps", "ab.scn"))
 	if err != nil {
@@ -116,7 +117,7 @@ func TestABSweepMatchesReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps := []int{0, 240, 480, 513, 546, 547, 548}
+	steps := []int{0, 19, 38, 172, 305, 306, 307}
 	n := 0
 	for _, p := range rep.Points {
 		if !slices.Contains(steps, p.Step) {

@@ -29,8 +29,8 @@ import (
 //
 // The final flash, the verdict and the expectations are compared too.
 
-// OpRecord is one flash operation as the diff keeps it.
-type OpRecord struct {
+// DiffOp is one flash operation as the diff keeps it.
+type DiffOp struct {
 	Index uint64 `json:"index"`
 	Kind  string `json:"kind"`
 	Addr  uint32 `json:"addr"`
@@ -43,7 +43,7 @@ type OpRecord struct {
 	data      []byte
 }
 
-func (o *OpRecord) String() string {
+func (o *DiffOp) String() string {
 	if o == nil {
 		return "(no more operations)"
 	}
@@ -83,7 +83,7 @@ type EngineRun struct {
 	Ops         int    `json:"ops"` // operations recorded from the device command on
 	FlashSHA256 string `json:"flash_sha256"`
 
-	ops   []OpRecord
+	ops   []DiffOp
 	calls []APICall
 }
 
@@ -97,16 +97,16 @@ type Divergence[T any] struct {
 
 // EngineDiff is the differential check of one script.
 type EngineDiff struct {
-	File        string                `json:"file"`
-	Go          EngineRun             `json:"go"`
-	SDK         EngineRun             `json:"sdk"`
-	Ops         *Divergence[OpRecord] `json:"ops,omitempty"`
-	Units       *Divergence[OpRecord] `json:"units,omitempty"`
-	Calls       *Divergence[APICall]  `json:"calls,omitempty"`
-	SameFlash   bool                  `json:"same_flash"`
-	SameOutcome bool                  `json:"same_outcome"` // verdict, state, running app and pass/fail
-	Sweep       *SweepDiff            `json:"sweep,omitempty"`
-	units       [2][]OpRecord         // the normalised logs
+	File        string               `json:"file"`
+	Go          EngineRun            `json:"go"`
+	SDK         EngineRun            `json:"sdk"`
+	Ops         *Divergence[DiffOp]  `json:"ops,omitempty"`
+	Units       *Divergence[DiffOp]  `json:"units,omitempty"`
+	Calls       *Divergence[APICall] `json:"calls,omitempty"`
+	SameFlash   bool                 `json:"same_flash"`
+	SameOutcome bool                 `json:"same_outcome"` // verdict, state, running app and pass/fail
+	Sweep       *SweepDiff           `json:"sweep,omitempty"`
+	units       [2][]DiffOp          // the normalised logs
 }
 
 // Clean reports whether the two runs did not part anywhere.
@@ -168,7 +168,7 @@ func diffRun(s *Script, engine string, sdk upg.Engine) EngineRun {
 		if _, ok := c.(*DeviceCmd); ok && r.dev != nil {
 			f := r.dev.Flash
 			f.SetHook(func(op flash.Op) {
-				rec := OpRecord{Index: op.Index, Kind: op.Kind.String(), Addr: op.Addr, Len: op.Len, Phase: op.Phase, APIBefore: last}
+				rec := DiffOp{Index: op.Index, Kind: op.Kind.String(), Addr: op.Addr, Len: op.Len, Phase: op.Phase, APIBefore: last}
 				if op.Kind == flash.OpProgram {
 					rec.data = slices.Clone(op.Data)
 					rec.Data = sum8(op.Data)
@@ -193,7 +193,7 @@ func sum8(b []byte) string {
 	return hex.EncodeToString(h[:8])
 }
 
-func sameOp(a, b *OpRecord) bool {
+func sameOp(a, b *DiffOp) bool {
 	return a.Kind == b.Kind && a.Addr == b.Addr && a.Len == b.Len && a.Data == b.Data
 }
 
@@ -223,8 +223,8 @@ const unitLen = 64
 
 // units normalises an operation log: every erase becomes 4 KiB sector
 // erases, every program is split at 64-byte address boundaries.
-func units(ops []OpRecord) []OpRecord {
-	var out []OpRecord
+func units(ops []DiffOp) []DiffOp {
+	var out []DiffOp
 	for _, op := range ops {
 		switch op.Kind {
 		case flash.OpErase.String():

@@ -162,7 +162,9 @@
 // adds a key's non-normal attributes).
 //
 // cut arms a power cut at the N-th flash operation from now (1 is the
-// next); the cut fires wherever the device is then — storing, in flashboot,
+// next; an operation is one chip command as the SFC driver sends it: a
+// program of at most 64 bytes or one 4/32/64 KiB block erase, see package
+// sfc); the cut fires wherever the device is then — storing, in flashboot,
 // booting — and leaves it off; the script continues, and the next power-on
 // boots it. A bare tear=bits takes the scenario seed as its seed. A cut
 // while an earlier one has not fired yet is an error (it would replace
@@ -194,7 +196,7 @@
 // flashboot's LZMA decode loop the SDK reports it as
 // ERRCODE_UPG_DECOMPRESS_FAIL (spec §4.4), elsewhere as the driver's code.
 // The rule is that operation and no other: if program-fail's operation is
-// a sector erase, the erase is done and nothing fails (the failure does
+// a block erase, the erase is done and nothing fails (the failure does
 // not move on to a later program). Pick N
 // from a trace (ws63emu run --trace gives each operation's number) or a
 // sweep's point list (its kind). Like a cut, the failure is armed at an

@@ -45,6 +45,9 @@ type Options struct {
 	// device (nil before the device command), so that a report can watch
 	// the flash (package htmlreport). Sweep and Replay do not call it.
 	Observe func(c Command, d *emulator.Device)
+	// Ops, when set, receives every flash operation from manufacture on
+	// as one JSON line (OpRecord; ws63emu run --ops).
+	Ops io.Writer
 	// memo is set by Sweep only (upg.Options.Memo); plain runs have none.
 	memo *upg.Memo
 	// Engine, when set ("go" or "sdk"), overrides every script's device
@@ -420,6 +423,9 @@ func (r *Runner) device(c *DeviceCmd) error {
 		return r.fail(c, "device", err)
 	}
 	r.dev.Flash.SetLogging(r.o.FlashLog)
+	if r.o.Ops != nil {
+		tapOps(r.dev, r.o.Ops)
+	}
 	r.note(c)
 	// Build the images declared so far: signing needs the device's keys,
 	// and every image is named in the trace from now on.

@@ -283,8 +283,17 @@ func ScriptSum(s *Script) string {
 // cutRec is one cut point: an operation of the sweep block and the device
 // just before it.
 type cutRec struct {
-	op     flash.Op             // Data is a private copy
-	before *flash.Snapshot      // the flash just before op
+	op flash.Op // Data is a private copy
+	// The flash just before op: a snapshot (before), or — to keep the
+	// memory of ~55k points small — the index of an earlier cut holding
+	// one (base) and the clock mark, the state being rebuilt by redoing
+	// the ops in between (flash.Device.RestoreRedo). One cut in
+	// snapEvery keeps a snapshot, and every cut issued with a flash fault
+	// set or after a change that is not an op (a bit flip).
+	before *flash.Snapshot
+	base   int32
+	self   int32
+	mark   flash.Mark
 	dev    *emulator.Checkpoint // the rest of the device's lasting state
 	seg    int32                // the command (segment) it belongs to
 	efuse  int32                // index into recording.efuse
@@ -377,6 +386,7 @@ func record(s *Script, o SweepOptions) (*recording, error) {
 
 	var cur Command
 	curBoots := 0
+	base, pokes := -1, f.Pokes()
 	f.SetHook(func(op flash.Op) {
 		if n := len(rec.segs); n == 0 || rec.segs[n-1].cmd != cur {
 			rec.segs = append(rec.segs, segment{cmd: cur, boots: curBoots, state: r.fork()})
@@ -385,11 +395,16 @@ func record(s *Script, o SweepOptions) (*recording, error) {
 			rec.efuse = append(rec.efuse, d.Efuse.Clone())
 		}
 		op.Data = slices.Clone(op.Data)
-		rec.cuts = append(rec.cuts, cutRec{
-			op: op, before: f.Snapshot(), dev: d.Checkpoint(),
+		n := len(rec.cuts)
+		c := cutRec{
+			op: op, self: int32(n), base: int32(base), mark: f.Mark(), dev: d.Checkpoint(),
 			seg: int32(len(rec.segs) - 1), efuse: int32(len(rec.efuse) - 1),
 			inCall: d.Boots() == curBoots,
-		})
+		}
+		if base < 0 || n-base >= snapEvery || f.HasFaults() || f.Pokes() != pokes {
+			c.before, c.base, base, pokes = f.Snapshot(), int32(n), n, f.Pokes()
+		}
+		rec.cuts = append(rec.cuts, c)
 	})
 	for _, c := range s.Commands[begin+1 : end] {
 		cur, curBoots = c, d.Boots()
@@ -488,7 +503,8 @@ type pointSpec struct {
 
 // worker is one goroutine's reusable state.
 type worker struct {
-	f *flash.Device
+	f    *flash.Device
+	redo []flash.Op // scratch for restore
 }
 
 func (rec *recording) newWorker() *worker {
@@ -507,7 +523,7 @@ func (rec *recording) newWorker() *worker {
 // this worker left armed (a fault or cut after sweep-end).
 func (rec *recording) start(w *worker, c *cutRec, t flash.Tear) *Runner {
 	seg := &rec.segs[c.seg]
-	w.f.Restore(c.before)
+	rec.restore(w, c)
 	seg.state.faults.apply(w.f)
 	w.f.ApplyTorn(c.op, t)
 	d := c.dev.Resume(w.f, rec.efuse[c.efuse].Clone())
@@ -515,6 +531,22 @@ func (rec *recording) start(w *worker, c *cutRec, t flash.Tear) *Runner {
 	r.dev = d
 	r.afterCut(seg.cmd, c.inCall)
 	return r
+}
+
+// snapEvery is how many cut points share one flash snapshot.
+const snapEvery = 16
+
+// restore puts w's flash in the state just before c's operation.
+func (rec *recording) restore(w *worker, c *cutRec) {
+	if c.before != nil {
+		w.f.Restore(c.before)
+		return
+	}
+	w.redo = w.redo[:0]
+	for i := c.base; i < c.self; i++ {
+		w.redo = append(w.redo, rec.cuts[i].op)
+	}
+	w.f.RestoreRedo(rec.cuts[c.base].before, w.redo, c.mark)
 }
 
 // run runs one point.
@@ -536,8 +568,8 @@ func (rec *recording) runPoint(w *worker, o *SweepOptions, p pointSpec) (PointRe
 		res.Failure = err.Error()
 	}
 	res.OpsAfter = r.dev.Flash.OpCount() - c.op.Index - 1
-	res.FlashDigest = rec.digests.digest(r.dev.Flash.Snapshot())
-	r.dev.Close() // the SDK engine's app process, if any
+	res.FlashDigest = rec.digests.digest(r.dev.Flash.View()) // read at once: no snapshot needed
+	r.dev.Close()                                            // the SDK engine's app process, if any
 	return res, r
 }
 

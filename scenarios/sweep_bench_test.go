@@ -30,7 +30,7 @@ func (p *memPeak) sample() {
 
 // BenchmarkS1 is DESIGN §8's S1: W1 (testdata/sweeps/w1.scn) swept over
 // every flash operation of store, flashboot's upgrade and the first boot
-// of the new app, tear before — about 15k points. Beside it, in the same
+// of the new app, tear before — about 55,600 points. Beside it, in the same
 // process, a naive sweep over a sample of the same points: each point
 // replayed from the start of the script with a real cut (Replay, which is
 // also what ws63emu replay runs). It reports both rates, their ratio, the

@@ -266,11 +266,11 @@ expect verdict upgraded|kept-old|retries-exhausted
 // and the verdicts on either side of an in-block fault are checked too.
 func TestSweepFaults(t *testing.T) {
 	t.Run("program-fail before sweep-begin", func(t *testing.T) {
-		// Flash op #1432 is a page program of flashboot's decompression in
+		// Flash op #1100 (150 after the fault line) is a program command of flashboot's decompression in
 		// the reference run (its failure costs the app image one attempt);
 		// in the recovery from an early cut it is again such a program,
 		// from a later cut an erase, which the failure leaves alone.
-		s := parseSweep(t, fmt.Sprintf(faultSweep, "request-upgrade reset=false\nfault program-fail op=600\nsweep-begin\nreset"))
+		s := parseSweep(t, fmt.Sprintf(faultSweep, "request-upgrade reset=false\nfault program-fail op=150\nsweep-begin\nreset"))
 		compareSample(t, s, 12)
 		rep, err := Sweep(s, SweepOptions{Stride: 7})
 		if err != nil {

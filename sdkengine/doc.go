@@ -73,6 +73,8 @@
 //     Go model's is (SHA-256 bytes, LZMA output bytes, ECDSA
 //     verifications), at the end of each call: a call a power cut stops
 //     charges its flash operations only.
-//   - Until flash.Device.EraseBlock lands, a 32 or 64 KiB block erase is
-//     applied to the model as 4 KiB sector erases (several operations).
+//   - The vendor's sfc.c is the driver: its chip commands reach the
+//     emulator's chip (flash.Device.Program of at most 64 bytes,
+//     flash.Device.EraseBlock), below the Go model's own driver (package
+//     sfc), so both engines count the same kind of operation.
 package sdkengine

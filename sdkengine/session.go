@@ -73,8 +73,12 @@ type mirror interface {
 // (flash.Device.Quiet).
 type quieter interface{ Quiet() uint64 }
 
+// chipper is a driver-level flash (the emulator's sfc.Driver) that can
+// hand over the chip below it.
+type chipper interface{ Chip() upg.Flash }
+
 // blockEraser is a flash that erases a 4, 32 or 64 KiB block as one
-// operation (flash.Device.EraseBlock, when it lands).
+// operation (flash.Device.EraseBlock).
 type blockEraser interface {
 	EraseBlock(addr, size uint32) error
 }
@@ -84,8 +88,7 @@ func eraseBlock(f upg.Flash, addr, size uint32) error {
 	if b, ok := f.(blockEraser); ok {
 		return b.EraseBlock(addr, size)
 	}
-	// until flash.Device.EraseBlock lands: a 32 or 64 KiB block erase is
-	// applied as per-4K sector erases (several operations, not one).
+	// a flash without block commands: the greedy plan of the range.
 	return f.EraseRange(addr, size)
 }
 
@@ -123,6 +126,9 @@ type session struct {
 }
 
 func newSession(pool *shmPool, path, prog string, f upg.Flash, print func(string), phase func(string)) (*session, error) {
+	if c, ok := f.(chipper); ok {
+		f = c.Chip() // the vendor's sfc.c is the driver: talk to the chip
+	}
 	m, ok := f.(mirror)
 	if !ok {
 		return nil, errors.New("sdkengine: the flash cannot be mirrored (no Peek/OpCount)")

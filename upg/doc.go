@@ -45,8 +45,11 @@
 //	Verifier.VerifyImage            uapi_upg_verify_file_image (uapi_upg_start re-checks each image)
 //	Verifier.UserVerify/UserParam   uapi_upg_register_user_defined_verify_func
 //	Verifier.RootKey                upg_get_root_public_key (flash 0x40)
-//	NewLZMADecoder, LZMADecoder     upg_lzma_init + upg_lzma_decode (LzmaDec_DecodeToBuf),
-//	                                with uapi_upg_lzma_ota_image's size check
+//	Upg.compressTask (lzmatask.go)  uapi_upg_compress_image_update → uapi_upg_lzma_ota_image →
+//	                                upg_lzma_init + upg_lzma_decode, call for call (package lzma
+//	                                is LzmaDec_DecodeToBuf; 4 KiB input chunks, 16 KiB output buffer)
+//	DeviceLZMASize                  upg_lzma_init's size sum (32-bit, shifts modulo 32)
+//	NewLZMADecoder, LZMADecoder     the same decoder as an io.Reader, for tools
 //	CompressLZMA                    lzma_tool -d12 -lc0 -lp0 e (package lzma: the LZMA SDK
 //	                                22.00 encoder, same bytes), then fill_lzma_head
 //	FillLZMAHead                    build_upg_pkg.py fill_lzma_head
@@ -64,11 +67,16 @@
 //	Result, Status                  upg_result_t, upg_status_t (upg.h)
 //
 // The device side (storage API, flag area, upgrade engine) lives in
-// storage.go, flag.go and engine.go. api.go is the seam the programs call
-// (API: Init, Status, StorageSize, Prepare, WritePackageSync,
-// RequestUpgrade, Start, VerifyStoredPackage, ResetUpgradeFlag), which
-// *Upg implements and Options.Engine can replace by the SDK engine
-// (package sdkengine, the vendor's C library).
+// storage.go, flag.go, engine.go and lzmatask.go. Its Flash is the SFC
+// driver's API (package sfc: Program is uapi_sfc_reg_write, EraseRange
+// uapi_sfc_reg_erase); the emulator hands the library an sfc.Driver over
+// the chip, so every write and erase becomes the chip commands the device
+// sends. upg_flash_erase's read–erase–write-back (eraseKeep) programs the
+// saved head and tail even when they are all 0xFF, as the SDK does.
+// api.go is the seam the programs call (API: Init, Status, StorageSize,
+// Prepare, WritePackageSync, RequestUpgrade, Start, VerifyStoredPackage,
+// ResetUpgradeFlag), which *Upg implements and Options.Engine can replace
+// by the SDK engine (package sdkengine, the vendor's C library).
 //
 // # Flag-area writes, where the SDK source says more than the spec
 //
@@ -198,8 +206,15 @@
 //     align16(image_len) is computed in 32 bits, so image_len above
 //     0xFFFFFFF0 hashes 0 bytes; key_alg and hardware_id are never read.
 //   - LZMA headers: the device sums 11 size bytes with C shifts of 32 and
-//     more (undefined behaviour); only headers with bytes 9..15 zero have a
-//     defined meaning, so others are refused (ErrLZMAHeader).
+//     more (undefined behaviour). The upgrade task does what the WS63's
+//     RISC-V shifts do (amount modulo 32: bytes 9..15 wrap into the size,
+//     DeviceLZMASize) and checks nothing else, as the device; the tools'
+//     ParseLZMAHeader and NewLZMADecoder refuse such headers
+//     (ErrLZMAHeader).
+//   - The compressed task's request of 16 KiB is not reduced by what the
+//     output buffer already holds (upg_lzmadec.c): on the device a chunk
+//     that decodes to more than 16 KiB overruns the buffer. The emulator
+//     grows its buffer and programs what the code would.
 //   - fota.cfg: sections without ImageId (other than the four fixed ones),
 //     image sections lacking a key, a [DEFAULT] section, and numbers that do
 //     not fit 32 bits are errors (configparser accepts them, ctypes

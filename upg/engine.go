@@ -247,28 +247,6 @@ func (u *Upg) fullTask(h ImageHeader, e partition.Entry, src uint32) error {
 	})
 }
 
-// compressTask is uapi_upg_compress_image_update: erase the whole
-// partition, then decode the LZMA stream straight to flash in 4 KiB steps.
-func (u *Upg) compressTask(h ImageHeader, e partition.Entry, src uint32) error {
-	if err := u.eraseTarget(e); err != nil {
-		return err
-	}
-	if h.ImageLen < LZMAHeaderLen {
-		return ErrcodeUpgDecompressFail
-	}
-	dec, size, err := u.lzmaDecoder(src, align16(h.ImageLen), e.Size)
-	if err != nil {
-		return err
-	}
-	return u.writeImage(h, e, size, "decompress", func(_ uint32, buf []byte) error {
-		if _, err := io.ReadFull(dec, buf); err != nil {
-			return &flashError{code: ErrcodeUpgDecompressFail, err: err}
-		}
-		u.cpu(CPUDecode, len(buf))
-		return nil
-	})
-}
-
 // eraseTarget erases the whole target partition first, as the SDK does
 // with UPG_CFG_SUPPORT_ERASE_WHOLE_IMAGE.
 func (u *Upg) eraseTarget(e partition.Entry) error {

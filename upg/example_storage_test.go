@@ -6,6 +6,7 @@ import (
 	"github.com/ws63emu/ws63emu/flash"
 	"github.com/ws63emu/ws63emu/image"
 	"github.com/ws63emu/ws63emu/partition"
+	"github.com/ws63emu/ws63emu/sfc"
 	"github.com/ws63emu/ws63emu/upg"
 )
 
@@ -16,7 +17,7 @@ func Example_callSequence() {
 	boot, _ := image.Synthetic(image.Ident{Kind: image.KindFlashboot, Version: "2.0", Seed: 2}, 6000, nil)
 	pkg, _ := upg.Pack(upg.PackOptions{Config: upg.DefaultConfig(upg.SignSHA256), App: app, Flashboot: boot, Ver: "2.0"})
 
-	chip := flash.New()
+	chip := sfc.New(flash.New()) // the programs reach the chip through the SFC driver (uapi_sfc_reg_*)
 	table := partition.Default(partition.LayoutCompress)
 
 	// --- the app: storage side ---
@@ -57,7 +58,7 @@ func Example_callSequence() {
 	// uapi_upg_request_upgrade: ERRCODE_SUCC
 	// uapi_upg_init: ERRCODE_SUCC status UPDATING
 	// uapi_upg_start: ERRCODE_SUCC
-	// progress callbacks: [14 29 44 59 74 75 90 100]
+	// progress callbacks: [23 45 69 75 99 100]
 	// uapi_upg_get_result: UPDATE_SUCCESS
 	// next boot status: SUCC
 }

@@ -1,15 +1,10 @@
 package upg
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
-
-	xzlzma "github.com/ulikunitz/xz/lzma"
 
 	"github.com/ws63emu/ws63emu/lzma"
 )
@@ -116,13 +111,32 @@ func ParseLZMAHeader(b []byte) (LZMAHeader, error) {
 	return h, nil
 }
 
-// LZMADecoder decodes a package LZMA payload. It is an io.Reader of
-// exactly Header.Size bytes; errors wrap ErrDecompress
-// (ERRCODE_UPG_DECOMPRESS_FAIL).
+// DeviceLZMASize is the uncompressed size as upg_lzma_init computes it:
+// the sum of the 11 bytes after the properties, byte i shifted left by
+// 8·i in 32-bit arithmetic. Shifts of 32 and more are undefined in C; the
+// WS63's RISC-V shift instructions use the amount modulo 32, which is
+// what this reproduces: header bytes 9..15 are not rejected, they wrap
+// into the size (zero in every package the SDK's packer makes).
+func DeviceLZMASize(h []byte) uint32 {
+	var size uint32
+	for i := 0; i < 11 && lzma.PropsLen+i < len(h); i++ {
+		size += uint32(h[lzma.PropsLen+i]) << (uint(8*i) & 31)
+	}
+	return size
+}
+
+// LZMADecoder decodes a package LZMA payload for tools (pkg inspect, the
+// scenario runner's image extraction). It is an io.Reader of exactly
+// Header.Size bytes over package lzma, the decoder the upgrade task uses;
+// errors wrap ErrDecompress (ERRCODE_UPG_DECOMPRESS_FAIL).
 type LZMADecoder struct {
 	Header LZMAHeader
-	r      *xzlzma.Reader
-	n      uint32 // bytes produced so far
+	r      io.Reader
+	dec    *lzma.Decoder
+	in     []byte // buffered input not yet consumed
+	inBuf  []byte
+	eof    bool // r is exhausted
+	n      uint32
 	err    error
 }
 
@@ -130,10 +144,9 @@ type LZMADecoder struct {
 // upg_lzma_init and uapi_upg_lzma_ota_image do (ParseLZMAHeader, then
 // ErrNoSpace — ERRCODE_UPG_NO_ENOUGH_SPACE — when the size exceeds maxOut,
 // the target partition's size) and returns a decoder of the stream that
-// follows, with the uncompressed size. The dictionary is
+// follows, with the uncompressed size. The dictionary buffer is
 // min(max(DictSize, 4096), size) bytes, as on the device. r is the
-// image's data as stored (image_len bytes from image_offset); bytes after
-// the end of the stream (the zero padding) are not read.
+// image's data as stored (image_len bytes from image_offset).
 func NewLZMADecoder(r io.Reader, maxOut uint32) (*LZMADecoder, uint32, error) {
 	var hb [LZMAHeaderLen]byte
 	if n, err := io.ReadFull(r, hb[:]); err != nil {
@@ -146,19 +159,15 @@ func NewLZMADecoder(r io.Reader, maxOut uint32) (*LZMADecoder, uint32, error) {
 	if h.Size > maxOut {
 		return nil, 0, fmt.Errorf("upg: lzma: uncompressed size %d exceeds the %d-byte target: %w", h.Size, maxOut, ErrNoSpace)
 	}
-	dict := max(h.DictSize, lzmaMinDict)
-	dict = min(dict, h.Size)
-	// Re-create a 13-byte .lzma header with the device's effective values.
-	var alone [LZMAAloneHeaderLen]byte
-	alone[0] = h.Props
-	binary.LittleEndian.PutUint32(alone[1:5], dict)
-	binary.LittleEndian.PutUint64(alone[5:13], uint64(h.Size))
-	lr, err := xzlzma.ReaderConfig{DictCap: int(max(dict, lzmaMinDict))}.NewReader(
-		io.MultiReader(bytes.NewReader(alone[:]), bufio.NewReaderSize(r, 4096)))
+	props, err := lzma.ParseProps(hb[:lzma.PropsLen])
+	if err != nil {
+		return nil, 0, fmt.Errorf("upg: lzma: %v: %w", err, ErrLZMAProps)
+	}
+	dec, err := lzma.NewDecoder(props, int(min(props.DictSize, h.Size)))
 	if err != nil {
 		return nil, 0, fmt.Errorf("upg: lzma: %v: %w", err, ErrDecompress)
 	}
-	return &LZMADecoder{Header: h, r: lr}, h.Size, nil
+	return &LZMADecoder{Header: h, r: r, dec: dec, inBuf: make([]byte, 4096)}, h.Size, nil
 }
 
 // Read implements io.Reader.
@@ -173,24 +182,36 @@ func (d *LZMADecoder) Read(p []byte) (int, error) {
 		d.err = io.EOF
 		return 0, io.EOF
 	}
-	n, err := d.r.Read(p)
-	d.n += uint32(n)
-	switch {
-	case err == nil:
-	case errors.Is(err, io.EOF) && d.n == d.Header.Size:
-		d.err = io.EOF
-		if n > 0 {
-			return n, nil
+	total := 0
+	for total < len(p) {
+		if len(d.in) == 0 && !d.eof {
+			k, err := d.r.Read(d.inBuf)
+			d.in = d.inBuf[:k]
+			if err == io.EOF {
+				d.eof = true
+			} else if err != nil {
+				d.err = fmt.Errorf("upg: lzma: after %d of %d bytes: %v: %w", d.n, d.Header.Size, err, ErrDecompress)
+				return total, d.err
+			}
 		}
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		d.err = fmt.Errorf("upg: lzma: stream ends after %d of %d bytes: %w", d.n, d.Header.Size, ErrDecompress)
-	default:
-		d.err = fmt.Errorf("upg: lzma: after %d of %d bytes: %v: %w", d.n, d.Header.Size, err, ErrDecompress)
+		mode := lzma.FinishAny
+		if d.n+uint32(len(p)-total) == d.Header.Size {
+			mode = lzma.FinishEnd
+		}
+		nOut, nIn, _, err := d.dec.DecodeToBuf(p[total:], d.in, mode)
+		d.in = d.in[nIn:]
+		total += nOut
+		d.n += uint32(nOut)
+		if err != nil {
+			d.err = fmt.Errorf("upg: lzma: after %d of %d bytes: %v: %w", d.n, d.Header.Size, err, ErrDecompress)
+			return total, d.err
+		}
+		if nOut == 0 && nIn == 0 && len(d.in) == 0 && d.eof {
+			d.err = fmt.Errorf("upg: lzma: stream ends after %d of %d bytes: %w", d.n, d.Header.Size, ErrDecompress)
+			return total, d.err
+		}
 	}
-	if d.err != nil && d.err != io.EOF {
-		return n, d.err
-	}
-	return n, nil
+	return total, nil
 }
 
 // Decompressed returns how many bytes the decoder has produced.

@@ -7,10 +7,14 @@ import (
 	"fmt"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ws63emu/ws63emu/flash"
 	"github.com/ws63emu/ws63emu/image"
+	"github.com/ws63emu/ws63emu/partition"
+	"github.com/ws63emu/ws63emu/sfc"
 )
 
 // countingReaderAt counts the bytes read through it, as the flash's
@@ -94,96 +98,78 @@ func TestMemoRead(t *testing.T) {
 	}
 }
 
-// decodeLikeEngine reads a decoder as compressTask does: 4 KiB ReadFull
-// steps up to size. It returns the output and, after every step, how
-// many bytes had been read from the flash.
-func decodeLikeEngine(dec io.Reader, size uint32, flash *countingReaderAt) ([]byte, []int64, error) {
-	var out []byte
-	reads := []int64{flash.n}
-	buf := make([]byte, chunkLen)
-	for done := uint32(0); done < size; {
-		c := min(chunkLen, size-done)
-		if _, err := io.ReadFull(dec, buf[:c]); err != nil {
-			return out, reads, err
-		}
-		out = append(out, buf[:c]...)
-		reads = append(reads, flash.n)
-		done += c
+// runTask runs the compressed image task for payload (placed at src in
+// the fota partition) on a fresh flash, with memo m (nil: none), and
+// returns every chip command (kind, address, length, SHA-256 of the
+// data), the simulated time and the task's error code.
+func runTask(t *testing.T, m *Memo, payload []byte, failAt ...uint64) ([]string, time.Duration, Errcode) {
+	t.Helper()
+	dev := flash.New()
+	tab := partition.Default(partition.LayoutCompress)
+	fota, _ := tab.Lookup(partition.FotaData)
+	app, _ := tab.Lookup(partition.ImageA)
+	src := fota.Offset + 0x1000
+	if err := dev.Program(src, payload); err != nil {
+		t.Fatal(err)
 	}
-	return out, reads, nil
+	for _, n := range failAt { // counted from the task's first command
+		dev.FailProgramAt(dev.OpCount() + n)
+	}
+	var ops []string
+	dev.SetHook(func(op flash.Op) {
+		ops = append(ops, fmt.Sprintf("%v 0x%06x+%d %x", op.Kind, op.Addr, op.Len, sha256.Sum256(op.Data)))
+	})
+	start := dev.Elapsed()
+	u := New(sfc.New(dev), tab, Options{Memo: m})
+	err := u.compressTask(ImageHeader{ImageLen: uint32(len(payload)+15) &^ 15}, app, src)
+	return ops, dev.Elapsed() - start, Code(err)
 }
 
-// TestMemoDecode: a remembered decode is replayed only over equal bytes,
-// with the same reads at the same moments; changed bytes anywhere give
-// what a real decoder gives.
+// TestMemoDecode: a remembered task is replayed only over equal input
+// chunks, with the same chip commands, data and clock; changed bytes
+// anywhere give what a real decoder gives.
 func TestMemoDecode(t *testing.T) {
-	raw := code(t, 4, 300<<10)
+	raw := code(t, 4, 100<<10)
 	payload, err := CompressLZMA(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := int64(4096) // the payload sits at an offset of the "flash"
-	flashOf := func(p []byte) []byte {
-		f := make([]byte, src+int64(len(p))+64)
-		copy(f[src:], p)
-		return f
+	wantOps, wantTime, wantCode := runTask(t, nil, payload)
+	if wantCode != 0 || len(wantOps) < 100 {
+		t.Fatalf("plain task: %v, %d ops", wantCode, len(wantOps))
 	}
-	n := int64(len(payload) + 15&^15)
-	maxOut := uint32(1 << 20)
-
-	plain := func(p []byte) ([]byte, []int64, error) {
-		c := &countingReaderAt{r: bytes.NewReader(flashOf(p))}
-		dec, size, err := NewLZMADecoder(io.NewSectionReader(c, src, n), maxOut)
-		if err != nil {
-			return nil, nil, err
-		}
-		return decodeLikeEngine(dec, size, c)
-	}
-	memoized := func(m *Memo, p []byte) ([]byte, []int64, error) {
-		c := &countingReaderAt{r: bytes.NewReader(flashOf(p))}
-		dec, size, err := m.newDecoder(c, src, n, maxOut)
-		if err != nil {
-			return nil, nil, err
-		}
-		return decodeLikeEngine(dec, size, c)
-	}
-
 	m := NewMemo()
-	wantOut, wantReads, err := plain(payload)
-	if err != nil || !bytes.Equal(wantOut, raw) {
-		t.Fatalf("plain decode: %v", err)
-	}
 	for round := range 3 { // record, then replay twice
-		out, reads, err := memoized(m, payload)
-		if err != nil || !bytes.Equal(out, raw) {
-			t.Fatalf("round %d: %v", round, err)
-		}
-		if d := cmp.Diff(wantReads, reads); d != "" {
-			t.Fatalf("round %d: flash bytes read after each step differ (-plain +memo):\n%s", round, d)
+		ops, tm, c := runTask(t, m, payload)
+		if d := cmp.Diff(wantOps, ops); d != "" || tm != wantTime || c != wantCode {
+			t.Fatalf("round %d: time %v/%v code %v, commands (-plain +memo):\n%s", round, tm, wantTime, c, d)
 		}
 	}
 	if st := m.Stats(); st.DecodeMisses != 1 || st.DecodeHits != 2 {
 		t.Errorf("stats %+v: want 1 miss then 2 hits", st)
 	}
-
-	// Changed bytes: in the header, at the start of the stream, in the
-	// middle, near the end. The memo's output and error must be a real
-	// decoder's; a changed stream is never answered from the record.
 	for _, off := range []int{5, LZMAHeaderLen + 3, len(payload) / 2, len(payload) - 20} {
 		t.Run(fmt.Sprintf("changed@%d", off), func(t *testing.T) {
 			p := bytes.Clone(payload)
 			p[off] ^= 0x55
-			wantOut, _, wantErr := plain(p)
-			out, _, err := memoized(m, p)
-			if !bytes.Equal(out, wantOut) {
-				t.Errorf("output differs from a real decoder's (%d vs %d bytes)", len(out), len(wantOut))
-			}
-			if (err == nil) != (wantErr == nil) || (err != nil && Code(err) != Code(wantErr)) {
-				t.Errorf("error %v, a real decoder's %v", err, wantErr)
+			wantOps, wantTime, wantCode := runTask(t, nil, p)
+			ops, tm, c := runTask(t, m, p)
+			if d := cmp.Diff(wantOps, ops); d != "" || tm != wantTime || c != wantCode {
+				t.Errorf("time %v/%v code %v/%v, commands (-plain +memo):\n%s", tm, wantTime, c, wantCode, d)
 			}
 		})
 	}
-	if st := m.Stats(); st.DecodeFallbacks == 0 && st.DecodeMisses < 2 {
-		t.Errorf("stats %+v: changed streams were neither decoded afresh nor fell back", st)
+	if st := m.Stats(); st.DecodeFallbacks == 0 {
+		t.Errorf("stats %+v: a stream changed in the middle did not fall back", st)
+	}
+	// A task that a program failure ended is not remembered: the same
+	// input on a sound flash must run to success.
+	m = NewMemo()
+	failOps, _, c := runTask(t, m, payload, 300)
+	if c != ErrcodeUpgDecompressFail || len(failOps) > 320 {
+		t.Fatalf("program failure: %v after %d commands", c, len(failOps))
+	}
+	if ops, _, c := runTask(t, m, payload); c != 0 || len(ops) != len(wantOps) {
+		t.Errorf("after a failed run: %v, %d commands, want success with %d", c, len(ops), len(wantOps))
 	}
 }

@@ -332,8 +332,11 @@ func (u *Upg) Prepare(packageLen uint32) error {
 }
 
 // eraseKeep is upg_flash_erase: erase the 4 KiB sectors covering
-// [addr, addr+n) but first save the bytes of the first and last sector that
-// lie outside the range and program them back afterwards.
+// [addr, addr+n) (one uapi_sfc_reg_erase, greedy blocks) but first save the
+// bytes of the first and last sector that lie outside the range and
+// program them back afterwards, the first then the last, each one
+// uapi_sfc_reg_write. As in the SDK the saved bytes are programmed even
+// when they are all 0xFF (the write-back does not skip erased data).
 func (u *Upg) eraseKeep(addr, n uint32) error {
 	const sector = 0x1000
 	start := addr &^ (sector - 1)
@@ -357,7 +360,7 @@ func (u *Upg) eraseKeep(addr, n uint32) error {
 		at   uint32
 		data []byte
 	}{{start, head}, {addr + n, tail}} {
-		if len(keep.data) == 0 || allFF(keep.data) {
+		if len(keep.data) == 0 {
 			continue
 		}
 		if err := u.flash.Program(keep.at, keep.data); err != nil {

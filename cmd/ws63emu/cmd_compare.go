@@ -229,7 +229,7 @@ func measureRun(c *schemeResult, rep *scenarios.Report, d *emulator.Device, ab b
 		}
 		switch op.Kind {
 		case flash.OpErase:
-			c.erased++
+			c.erased += uint64(op.Len / flash.SectorSize) // a block erase counts its 4 KiB sectors
 		case flash.OpProgram:
 			c.programmed += uint64(op.Len)
 		}

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/ws63emu/ws63emu/internal/cliio"
 	"github.com/ws63emu/ws63emu/scenarios"
 )
 
@@ -24,9 +26,10 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("replay", stderr)
 	quiet := fs.Bool("quiet", false, "do not print the trace")
 	htmlOut := fs.String("html", "", "write the point's run as a self-contained HTML report to this file")
+	opsOut := fs.String("ops", "", "write every flash operation as one JSON line to this file (docs/ops-format.md)")
 	ef := addEngineFlags(fs) // cmd_sdk.go
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ws63emu replay TOKEN [--quiet] [--html FILE]\n\nTOKEN is FILE@op=N,tear=T,script=HASH as ws63emu sweep prints it.")
+		fmt.Fprintln(stderr, "usage: ws63emu replay TOKEN [--quiet] [--html FILE] [--ops FILE]\n\nTOKEN is FILE@op=N,tear=T,script=HASH as ws63emu sweep prints it.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -58,9 +61,18 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if tok.Tear2 != nil && *htmlOut != "" {
 		return fmt.Errorf("replay: --html draws single cuts; %s has two", fs.Arg(0))
 	}
-	files, err := htmlFiles("replay", stdout, *htmlOut, append([]string{tok.File}, s.InputFiles()...)...)
-	if err != nil {
-		return err
+	files := cliio.New(stdout)
+	for _, in := range append([]string{tok.File}, s.InputFiles()...) {
+		files.Input("", in)
+	}
+	files.Output("--html", *htmlOut)
+	files.Output("--ops", *opsOut)
+	if err := files.Check(); err != nil {
+		return fmt.Errorf("replay: %w", err)
+	}
+	var ops bytes.Buffer
+	if *opsOut != "" {
+		o.Ops = &ops
 	}
 	if tok.Tear2 != nil {
 		rep, second, runErr = scenarios.ReplayDouble(s, tok.Op, tok.Tear, tok.Op2, *tok.Tear2, o)
@@ -69,6 +81,11 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	}
 	if rep == nil || errors.Is(runErr, scenarios.ErrNotCutPoint) {
 		return runErr // a bad token: no trace of a run that is not the point
+	}
+	if *opsOut != "" {
+		if err := files.Write(*opsOut, ops.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("replay: %w", err)
+		}
 	}
 	printReport(stdout, rep, !*quiet)
 	if tok.Tear2 != nil {

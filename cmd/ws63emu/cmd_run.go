@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,7 +16,7 @@ func init() {
 	register("run", "run a scenario script and check its expectations", runRun)
 }
 
-// runRun is `ws63emu run FILE.scn [--trace] [--json FILE] [--flash-out FILE]`.
+// runRun is `ws63emu run FILE.scn [--trace] [--json FILE] [--flash-out FILE] [--ops FILE]`.
 // Exit 0 when every expectation holds, 1 on a failed expectation (the line,
 // what was expected, what was seen), 2 on a parse error or a command that
 // cannot be carried out. The trace, the JSON report and the flash are
@@ -27,8 +28,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	flashOut := fs.String("flash-out", "", "save the final 4 MiB flash to this file")
 	htmlOut := fs.String("html", "", htmlHelp)
 	ef := addEngineFlags(fs) // cmd_sdk.go
+	opsOut := fs.String("ops", "", "write every flash operation as one JSON line to this file (docs/ops-format.md)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ws63emu run FILE.scn [--trace] [--json FILE] [--html FILE] [--flash-out FILE]")
+		fmt.Fprintln(stderr, "usage: ws63emu run FILE.scn [--trace] [--json FILE] [--html FILE] [--flash-out FILE] [--ops FILE]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -50,11 +52,16 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	files.Output("--json", *jsonOut)
 	files.Output("--html", *htmlOut)
 	files.Output("--flash-out", *flashOut)
+	files.Output("--ops", *opsOut)
 	if err := files.Check(); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
 	if files.ToStdout() {
 		stdout = stderr // the report must not mix with the data
+	}
+	var ops bytes.Buffer
+	if *opsOut != "" {
+		o.Ops = &ops
 	}
 	rec := htmlreport.NewRecorder()
 	if *htmlOut != "" {
@@ -85,6 +92,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if *flashOut != "" {
 		files.Stage(*flashOut, r.Device().Flash.Bytes(), 0o644)
+	}
+	if *opsOut != "" {
+		files.Stage(*opsOut, ops.Bytes(), 0o644)
 	}
 	if err := files.Commit(); err != nil {
 		return fmt.Errorf("run: %w", err)

@@ -107,3 +107,62 @@ func TestRunCommandOutputs(t *testing.T) {
 		t.Errorf("saved flash hash %x, report says %s", h, rep.FlashSHA256)
 	}
 }
+
+// --ops writes every flash operation as one JSON line (docs/ops-format.md):
+// consecutive indexes, chip-command sizes, a SHA-256 for programs only,
+// and the same file for the same script.
+func TestRunOps(t *testing.T) {
+	script := writeScript(t, runScript)
+	dir := t.TempDir()
+	var files [2][]byte
+	for i := range files {
+		path := filepath.Join(dir, "ops"+string(rune('a'+i))+".jsonl")
+		var out, errb bytes.Buffer
+		if err := run([]string{"run", script, "--ops", path}, &out, &errb); err != nil {
+			t.Fatalf("run --ops: %v\n%s", err, errb.String())
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[i] = b
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Fatal("two runs of the same script wrote different --ops files")
+	}
+	lines := strings.Split(strings.TrimSuffix(string(files[0]), "\n"), "\n")
+	if len(lines) < 100 {
+		t.Fatalf("%d operations", len(lines))
+	}
+	var prev *scenarios.OpRecord
+	kinds := map[string]int{}
+	for i, l := range lines {
+		var r scenarios.OpRecord
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		kinds[r.Kind]++
+		switch r.Kind {
+		case "program":
+			if r.Len < 1 || r.Len > flash.MaxProgram || len(r.SHA256) != 64 {
+				t.Fatalf("line %d: program %+v", i+1, r)
+			}
+			if _, err := hex.DecodeString(r.SHA256); err != nil {
+				t.Fatalf("line %d: sha256 %q", i+1, r.SHA256)
+			}
+		case "erase":
+			if (r.Len != flash.Block4K && r.Len != flash.Block32K && r.Len != flash.Block64K) || r.Addr%r.Len != 0 || r.SHA256 != "" {
+				t.Fatalf("line %d: erase %+v", i+1, r)
+			}
+		default:
+			t.Fatalf("line %d: kind %q", i+1, r.Kind)
+		}
+		if prev != nil && (r.Index != prev.Index+1 || r.Boot < prev.Boot) {
+			t.Fatalf("line %d: index %d boot %d after index %d boot %d", i+1, r.Index, r.Boot, prev.Index, prev.Boot)
+		}
+		prev = &r
+	}
+	if kinds["program"] == 0 || kinds["erase"] == 0 || prev.Boot < 2 {
+		t.Errorf("kinds %v, last boot %d", kinds, prev.Boot)
+	}
+}

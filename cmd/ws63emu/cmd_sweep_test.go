@@ -52,7 +52,7 @@ func TestSweepCommand(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s\n%s", code, errs, out)
 	}
-	for _, want := range []string{"777 cut points (flash ops #753..#1529)", "tears before,after, stride 4: 390 of 390 points run",
+	for _, want := range []string{"794 cut points (flash ops #616..#1409)", "tears before,after, stride 4: 398 of 398 points run",
 		"reference run (no cut): upgraded, 2 boots, pass", "before:", "after:", "failing points: 0"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
@@ -62,7 +62,7 @@ func TestSweepCommand(t *testing.T) {
 		t.Error("a progress bar was drawn on a non-terminal")
 	}
 	rep := readReport(t, jsonPath)
-	if len(rep.Points) != 390 || !rep.Passed() {
+	if len(rep.Points) != 398 || !rep.Passed() {
 		t.Errorf("JSON: %d points, passed %v", len(rep.Points), rep.Passed())
 	}
 	var ju struct {
@@ -131,6 +131,35 @@ func TestSweepFailingAndReplay(t *testing.T) {
 			t.Errorf("replay %s: no trace or verdict %s in the output", p.Token, p.Verdict)
 		}
 	}
+	// replay --ops: the cut operation is in the log, with its kind, and
+	// the recovery's operations follow it.
+	opsPath := filepath.Join(t.TempDir(), "ops.jsonl")
+	if _, errs, code := runCLI(t, "replay", passing.Token, "--quiet", "--ops", opsPath); code != exitOK {
+		t.Fatalf("replay --ops: exit %d: %s", code, errs)
+	}
+	ob, err := os.ReadFile(opsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cut, after int
+	for _, l := range strings.Split(strings.TrimSpace(string(ob)), "\n") {
+		var r scenarios.OpRecord
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("ops line %q: %v", l, err)
+		}
+		switch {
+		case r.Index == passing.Op:
+			cut++
+			if r.Kind != passing.Kind {
+				t.Errorf("cut op %d is a %s in the log, the sweep says %s", r.Index, r.Kind, passing.Kind)
+			}
+		case r.Index > passing.Op:
+			after++
+		}
+	}
+	if cut != 1 || uint64(after) != passing.OpsAfter {
+		t.Errorf("replay --ops: cut op logged %d times, %d ops after it, the sweep counted %d", cut, after, passing.OpsAfter)
+	}
 	// A changed scenario refuses old tokens.
 	if err := os.WriteFile(script, []byte(sweepScript+"expect verdict upgraded|kept-old\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -158,7 +187,7 @@ func TestSweepShardsAndMerge(t *testing.T) {
 	}
 	merged := filepath.Join(dir, "merged.json")
 	out, errs, code := runCLI(t, append([]string{"sweep", "merge", "-o", merged}, parts...)...)
-	if code != exitOK || !strings.Contains(out, "shards 0,1 of 2: 130 of 130 points run") {
+	if code != exitOK || !strings.Contains(out, "shards 0,1 of 2: 133 of 133 points run") {
 		t.Fatalf("merge: exit %d %s\n%s", code, errs, out)
 	}
 	a, b := readReport(t, whole), readReport(t, merged)
