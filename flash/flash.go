@@ -285,7 +285,7 @@ func (d *Device) Program(addr uint32, data []byte) error {
 // quiet reports whether the ops of a call need not be issued one by one:
 // no hook, tap or log sees them and no fault can refuse one.
 func (d *Device) quiet() bool {
-	return d.hook == nil && d.tap == nil && !d.logging && d.nbad == 0 && len(d.failProg) == 0
+	return d.hook == nil && d.tap == nil && !d.logging && !d.HasFaults()
 }
 
 // splitCost returns how many program commands Program splits n bytes at

@@ -16,7 +16,7 @@ func (d *Device) Peek(addr uint32, p []byte) {
 
 // Quiet is how many of the next operations are sure to behave as plain NOR
 // (program = AND, erase = 0xFF): no cut armed among them, no program
-// failure, no bad sector, powered on. An engine that mirrors the array may
+// failure or timeout, no bad or worn sector, powered on. An engine that mirrors the array may
 // apply that many operations to its mirror itself and report them to the
 // device afterwards, in order (the SDK engine does). A hook still sees
 // every operation, in order, when it is reported; a hook that cuts the
@@ -24,7 +24,7 @@ func (d *Device) Peek(addr uint32, p []byte) {
 // applied beyond the cut stays in its mirror only, which it discards. 0
 // means none.
 func (d *Device) Quiet() uint64 {
-	if d.off || d.nbad > 0 {
+	if d.off || d.nbad > 0 || len(d.worn) > 0 {
 		return 0
 	}
 	n := ^uint64(0)
@@ -32,6 +32,11 @@ func (d *Device) Quiet() uint64 {
 		n = d.cutAt - d.ops
 	}
 	for k := range d.failProg {
+		if k >= d.ops && k-d.ops < n {
+			n = k - d.ops
+		}
+	}
+	for k := range d.timeout {
 		if k >= d.ops && k-d.ops < n {
 			n = k - d.ops
 		}

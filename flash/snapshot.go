@@ -84,8 +84,12 @@ func (d *Device) Mark() Mark {
 // poke came between them.
 func (d *Device) Pokes() uint64 { return d.pokes }
 
-// HasFaults reports whether a bad sector or a program failure is set.
-func (d *Device) HasFaults() bool { return d.nbad > 0 || len(d.failProg) > 0 }
+// HasFaults reports whether a bad or worn sector, a program failure or a
+// timeout is set: then ops must be issued one by one (no fast path, no
+// redo), since one may be refused or left with stuck bits.
+func (d *Device) HasFaults() bool {
+	return d.nbad > 0 || len(d.failProg) > 0 || len(d.timeout) > 0 || len(d.worn) > 0
+}
 
 // RestoreRedo puts the device in the state it had at mark m, rebuilt from
 // snapshot s taken earlier and the ops issued between the two, in order
