@@ -65,7 +65,9 @@ func TestBrowserLabCut(t *testing.T) {
 		}
 	}
 	b.NoErrors()
-	if d := int64(cutOp) - int64(op); d < -50 || d > 50 {
+	// One pixel of the timeline spans tens of chip commands during the
+	// decompression (64-byte programs), so the cut lands near the click.
+	if d := int64(cutOp) - int64(op); d < -200 || d > 200 {
 		t.Errorf("clicked at op #%d, the lab cut at #%d", int64(op), cutOp)
 	}
 	if !strings.Contains(headline, "decompress imageA") {

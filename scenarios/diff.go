@@ -258,8 +258,10 @@ type SweepDiff struct {
 	SDKCounts map[string]int `json:"sdk_counts"`
 	GoFailed  int            `json:"go_failed"`
 	SDKFailed int            `json:"sdk_failed"`
-	// First is the first point (by index) whose verdict or pass differs,
-	// when both sweeps have the same points; -1 otherwise.
+	// First is the first point (by index) that differs — its cut
+	// operation (index, kind, address, length), verdict, pass, boots or
+	// final flash — when both sweeps have the same number of points; -1
+	// otherwise.
 	First    int    `json:"first"`
 	FirstGo  string `json:"first_go,omitempty"`
 	FirstSDK string `json:"first_sdk,omitempty"`
@@ -300,10 +302,11 @@ func diffSweep(s *Script, o SweepOptions, sdk upg.Engine) (*SweepDiff, error) {
 	if g.Total == k.Total {
 		for i := range g.Points {
 			a, b := g.Points[i], k.Points[i]
-			if a.Verdict != b.Verdict || a.Pass != b.Pass {
+			if a.Verdict != b.Verdict || a.Pass != b.Pass || a.Op != b.Op || a.Kind != b.Kind || a.Addr != b.Addr ||
+				a.Len != b.Len || a.Tear != b.Tear || a.Boots != b.Boots || a.FlashDigest != b.FlashDigest {
 				d.First = i
-				d.FirstGo = fmt.Sprintf("%s at %s %s 0x%06x+%d (%s)", a.Verdict, a.Kind, a.Token, a.Addr, a.Len, a.Phase)
-				d.FirstSDK = fmt.Sprintf("%s at %s %s 0x%06x+%d (%s)", b.Verdict, b.Kind, b.Token, b.Addr, b.Len, b.Phase)
+				d.FirstGo = fmt.Sprintf("%s after %d boots, flash %.12s, at #%d %s 0x%06x+%d (%s) %s", a.Verdict, a.Boots, a.FlashDigest, a.Op, a.Kind, a.Addr, a.Len, a.Phase, a.Token)
+				d.FirstSDK = fmt.Sprintf("%s after %d boots, flash %.12s, at #%d %s 0x%06x+%d (%s) %s", b.Verdict, b.Boots, b.FlashDigest, b.Op, b.Kind, b.Addr, b.Len, b.Phase, b.Token)
 				break
 			}
 		}

@@ -33,32 +33,18 @@ var knownDivergences = map[string]struct {
 		"a closed component", ""},
 	"encryption-plain-device.scn": {"re-encryption needs the closed key ladder and symmetric cipher",
 		"a closed component", ""},
-	"flashboot-backup-noboot.scn": {"a cut at a fixed operation number lands elsewhere: sfc.c issues 64-byte programs and block erases (op granularity)",
-		"expected partition flashboot", ""},
-	"flashboot-self-upgrade-cuts.scn": {"a cut at a fixed operation number lands elsewhere (op granularity)",
-		"expected partition flashboot", ""},
-	"nv-cut-during-merge.scn": {"a cut at a fixed operation number lands elsewhere (op granularity)",
-		"expected nv", ""},
 	"image-map-extension.scn": {"the image map is a Go-model option; the C library has its own fixed map",
 		"expected state stuck", ""},
 	"sdk-direct-fails.scn": {"sdk= models older SDKs' verifier in the Go model; the SDK engine is the SDK given",
 		"expected error ERRCODE_FAIL", ""},
 	"sdk-remedy-without-boot.scn": {"sdk= models older SDKs' verifier in the Go model; the SDK engine is the SDK given",
 		"expected running app-105", ""},
-	"bad-sector-retries.scn": {"a bad sector: the Go model reports an erase error, the SFC driver sees none (the chip takes the command and leaves bits wrong)",
-		"expected result RETRY_ALL_FAILED", ""},
-	"try-fix-bad-sector.scn": {"a bad sector: the Go model reports an erase error, the SFC driver sees none",
-		"expected state stuck", ""},
-	"cut-while-storing.scn": {"the cut at a fixed operation number falls in another write_package_sync call (op granularity); same flash and outcome",
-		"", "init=ERRCODE_SUCC"},
 	"ab-image-read.scn":            {"AB builds are not implemented by the SDK engine", "AB builds are not implemented", ""},
 	"build-mismatch-app.scn":       {"AB builds are not implemented by the SDK engine", "AB builds are not implemented", ""},
 	"build-mismatch-flashboot.scn": {"AB builds are not implemented by the SDK engine", "AB builds are not implemented", ""},
 	"build-mismatch-compress-table.scn": {"flashboot built for AB: AB builds are not implemented by the SDK engine",
 		"AB builds are not implemented", ""},
-	"chunk-calls.scn": {"write_package_async is not implemented by the SDK engine", "write_package_async is not implemented", ""},
-	"false-success-window.scn": {"a cut at a fixed operation number lands elsewhere (op granularity)",
-		"expected retries", ""},
+	"chunk-calls.scn":   {"write_package_async is not implemented by the SDK engine", "write_package_async is not implemented", ""},
 	"packer-config.scn": {"re-encryption needs the closed key ladder and symmetric cipher", "a closed component", ""},
 }
 
@@ -92,12 +78,11 @@ func TestDiffEnginesTestdata(t *testing.T) {
 				}
 				return
 			}
-			if !d.SameFlash || !d.SameOutcome || d.Calls != nil || !d.Go.Pass || !d.SDK.Pass {
+			// Operation for operation: the same chip commands (kind,
+			// address, length, data hash), the same API calls and codes,
+			// the same final flash and outcome.
+			if !d.Clean() || !d.SameFlash || !d.SameOutcome || d.Ops != nil || d.Units != nil || d.Calls != nil || !d.Go.Pass || !d.SDK.Pass {
 				t.Errorf("the engines part:\n%s", b.String())
-				return
-			}
-			if d.Ops != nil {
-				t.Logf("operation granularity only:\n%s", b.String())
 			}
 		})
 	}
@@ -108,24 +93,27 @@ func TestDiffEnginesTestdata(t *testing.T) {
 	}
 }
 
-// TestDiffEnginesSweep sweeps sampled points of W1 on both engines: every
-// point passes the script's expectations on each, and the verdict
-// distribution is reported (the cut points differ with the operation
-// granularity, so points are not compared one to one).
+// TestDiffEnginesSweep sweeps sampled points of W1 on both engines under
+// every tear model and compares them one to one: the same cut operation,
+// verdict, boots and final flash at every point.
 func TestDiffEnginesSweep(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sweeps W1 on both engines")
 	}
 	e := sdktest.Engine(t)
 	s := parse(t, testdata("sweeps", "w1.scn"))
-	d, err := scenarios.DiffEngines(s, scenarios.DiffOptions{SDK: e, Sweep: &scenarios.SweepOptions{Stride: 4000}})
+	tears, err := scenarios.ParseTearModels("before,after,prefix,bits")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := scenarios.DiffEngines(s, scenarios.DiffOptions{SDK: e, Sweep: &scenarios.SweepOptions{Stride: 4000, Tears: tears}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
 	d.WriteText(&b)
 	t.Log(b.String())
-	if !d.SameFlash || !d.SameOutcome || d.Calls != nil {
+	if !d.SameFlash || !d.SameOutcome || d.Calls != nil || !d.Sweep.Clean() {
 		t.Errorf("W1 parts on the engines:\n%s", b.String())
 	}
 	if d.Sweep.GoFailed != 0 || d.Sweep.SDKFailed != 0 {

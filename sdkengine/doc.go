@@ -66,9 +66,10 @@
 //     writes. A user-defined verification (uapi_upg_register_user_defined_verify_func)
 //     is registered in the C library as a shim function that asks the
 //     parent, which runs the Go function.
-//   - A flash error reaches the SFC driver as the chip would show it: a bad
-//     sector is silent (the command is taken, bits stay wrong), a program
-//     failure is ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY.
+//   - A flash error reaches the SFC driver as the chip would show it: a
+//     worn sector (fault bad-sector mode=stuck) is silent (the command is
+//     taken, bits stay wrong); a timeout (mode=timeout, fault timeout,
+//     fault program-fail) is ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY.
 //   - The vendor code's CPU work is charged to the simulated clock as the
 //     Go model's is (SHA-256 bytes, LZMA output bytes, ECDSA
 //     verifications), at the end of each call: a call a power cut stops

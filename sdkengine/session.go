@@ -424,16 +424,15 @@ func (s *session) chip(err error, addr, n uint32) uint32 {
 		s.m.Peek(addr, s.mem[addr:addr+n])
 	}
 	s.synced = s.m.OpCount()
-	switch {
-	case err == nil, errors.Is(err, flash.ErrBadSector):
-		// A worn or bad sector takes the command and leaves bits wrong:
-		// the SFC driver sees nothing (DESIGN §3).
+	if err == nil {
+		// A worn sector (flash.SetWornSector) takes the command and
+		// leaves bits wrong: the SFC driver sees nothing.
 		return 0
-	default:
-		// A driver fault (flash.ErrProgramFailed): the chip does not come
-		// back ready.
-		return sfcTimeout
 	}
+	// Every fault the chip model returns is a not-ready timeout
+	// (flash.ErrTimeout: a bad sector in mode=timeout, fault timeout,
+	// fault program-fail): the one failure the SFC driver reports.
+	return sfcTimeout
 }
 
 // applied accounts for an operation the child applied itself: the model

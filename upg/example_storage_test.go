@@ -58,7 +58,7 @@ func Example_callSequence() {
 	// uapi_upg_request_upgrade: ERRCODE_SUCC
 	// uapi_upg_init: ERRCODE_SUCC status UPDATING
 	// uapi_upg_start: ERRCODE_SUCC
-	// progress callbacks: [23 45 69 75 99 100]
+	// progress callbacks: [24 48 74 75 100]
 	// uapi_upg_get_result: UPDATE_SUCCESS
 	// next boot status: SUCC
 }

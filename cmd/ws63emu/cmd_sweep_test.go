@@ -52,7 +52,7 @@ func TestSweepCommand(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s\n%s", code, errs, out)
 	}
-	for _, want := range []string{"794 cut points (flash ops #616..#1409)", "tears before,after, stride 4: 398 of 398 points run",
+	for _, want := range []string{"728 cut points (flash ops #616..#1343)", "tears before,after, stride 4: 364 of 364 points run",
 		"reference run (no cut): upgraded, 2 boots, pass", "before:", "after:", "failing points: 0"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
@@ -62,7 +62,7 @@ func TestSweepCommand(t *testing.T) {
 		t.Error("a progress bar was drawn on a non-terminal")
 	}
 	rep := readReport(t, jsonPath)
-	if len(rep.Points) != 398 || !rep.Passed() {
+	if len(rep.Points) != 364 || !rep.Passed() {
 		t.Errorf("JSON: %d points, passed %v", len(rep.Points), rep.Passed())
 	}
 	var ju struct {
@@ -187,7 +187,7 @@ func TestSweepShardsAndMerge(t *testing.T) {
 	}
 	merged := filepath.Join(dir, "merged.json")
 	out, errs, code := runCLI(t, append([]string{"sweep", "merge", "-o", merged}, parts...)...)
-	if code != exitOK || !strings.Contains(out, "shards 0,1 of 2: 133 of 133 points run") {
+	if code != exitOK || !strings.Contains(out, "shards 0,1 of 2: 122 of 122 points run") {
 		t.Fatalf("merge: exit %d %s\n%s", code, errs, out)
 	}
 	a, b := readReport(t, whole), readReport(t, merged)
