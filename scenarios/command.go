@@ -61,13 +61,6 @@ func kv(key, value string) string {
 	return key + "=" + value
 }
 
-func onOff(b bool) string {
-	if b {
-		return "on"
-	}
-	return "off"
-}
-
 func hex32(v uint32) string { return fmt.Sprintf("0x%x", v) }
 
 // DeviceCmd is `device layout=compress|ab [flash=FILE] [root-key=PEM|none]

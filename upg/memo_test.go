@@ -128,7 +128,7 @@ func TestMemoDecode(t *testing.T) {
 		copy(f[src:], p)
 		return f
 	}
-	n := int64(len(payload) + 15&^15)
+	n := int64((len(payload) + 15) &^ 15) // the payload rounded up to 16 bytes, as stored
 	maxOut := uint32(1 << 20)
 
 	plain := func(p []byte) ([]byte, []int64, error) {
