@@ -95,7 +95,9 @@ func (d *Device) emitBoot(how string) {
 	}
 	e := Event{Seq: len(d.trace), At: d.Now(), Boot: d.boot, Op: d.Flash.OpCount(), Kind: KindBoot, Msg: msg, State: &s}
 	d.trace = append(d.trace, e)
-	d.log.Debug(msg, zap.String("kind", string(KindBoot)), zap.Int("boot", e.Boot), zap.Uint64("op", e.Op), zap.Duration("at", e.At))
+	if ce := d.log.Check(zap.DebugLevel, msg); ce != nil { // no field is built when logging is off
+		ce.Write(zap.String("kind", string(KindBoot)), zap.Int("boot", e.Boot), zap.Uint64("op", e.Op), zap.Duration("at", e.At))
+	}
 }
 
 // provision burns the manufacture-time efuse of the models.
