@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -176,8 +177,19 @@ func (r *Runner) Device() *emulator.Device { return r.dev }
 // failed expectation (an *ExpectError) or command that cannot be carried
 // out (a *CommandError); the report covers what ran either way.
 func (r *Runner) Run() (*Report, error) {
+	return r.RunContext(context.Background())
+}
+
+// RunContext is Run, stopping between commands when ctx is done: the
+// report is then of the commands run, and the error wraps ctx's cause
+// (context.Cause).
+func (r *Runner) RunContext(ctx context.Context) (*Report, error) {
 	var err error
 	for _, c := range r.s.Commands {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("scenarios: %s: stopped before line %d: %w", r.s.File, c.LineNo(), context.Cause(ctx))
+			break
+		}
 		r.rep.Commands++
 		if err = r.exec(c); err != nil {
 			break

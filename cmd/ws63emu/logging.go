@@ -92,3 +92,7 @@ func (l *logFlags) start(w io.Writer) (stop func(), err error) {
 		cliLogger = zap.NewNop()
 	}, nil
 }
+
+// cliLoggerOn reports whether log lines are streaming to stderr (the
+// progress display then stays off, not to break them).
+func cliLoggerOn() bool { return cliLogger.Core().Enabled(zapcore.ErrorLevel) }

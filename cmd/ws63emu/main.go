@@ -14,7 +14,8 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// Exit statuses (DESIGN §6).
+// Exit statuses (DESIGN §6); a command stopped by SIGINT or SIGTERM
+// exits 128 + the signal number: 130, 143 (signals.go).
 const (
 	exitOK       = 0
 	exitFailed   = 1 // an expectation or a verification failed
@@ -88,9 +89,12 @@ func failed(format string, a ...any) error { return &failedError{fmt.Sprintf(for
 // exitCode maps an error from a subcommand to the process exit status.
 func exitCode(err error) int {
 	var f *failedError
+	var sig *signalError
 	switch {
 	case err == nil, errors.Is(err, pflag.ErrHelp):
 		return exitOK
+	case errors.As(err, &sig):
+		return 128 + int(sig.sig)
 	case errors.As(err, &f):
 		return exitFailed
 	default:
@@ -99,7 +103,10 @@ func exitCode(err error) int {
 }
 
 func main() {
+	ctx, stop := watchSignals()
+	runContext = ctx
 	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	stop()
 	if err != nil && !errors.Is(err, pflag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "ws63emu:", err)
 	}
