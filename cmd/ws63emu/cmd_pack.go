@@ -32,11 +32,20 @@ func runPack(args []string, stdout, stderr io.Writer) error {
 	subF := fs.String("sub-key", "", "ECDSA: sub (app) key PEM, signs the info area (overrides the config's SubKeyFile)")
 	unsigned := fs.Bool("unsigned", false, "write the unsigned package (the SDK's update_temp.fwpkg) for a signing server")
 	out := fs.StringP("output", "o", "", "output file (required)")
+	printCfg := fs.Bool("print-config", false, "print the fota.cfg pack would use (the built-in one, with --sign) and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
 		return fmt.Errorf("pack: unexpected argument %q", fs.Arg(0))
+	}
+	if *printCfg {
+		cfg, err := packConfig(*cfgPath, *sign)
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(cfg.Format())
+		return err
 	}
 	if *out == "" {
 		return errors.New("pack: -o FILE is required")

@@ -60,11 +60,15 @@ func loadRootKey(path string) (*[image.PublicKeyLen]byte, error) {
 func runPkgVerify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("pkg verify", stderr)
 	rootF := fs.String("root-key", "", "root key PEM (its public key is what the device reads at flash 0x40); needed for ECDSA packages")
+	asJSON := fs.Bool("json", false, "print the outcome as JSON (the exit status is the same)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return errors.New("pkg verify: want exactly one FILE")
+	}
+	if *asJSON {
+		return pkgVerifyJSON(fs.Arg(0), *rootF, stdout)
 	}
 	path := fs.Arg(0)
 	root, err := loadRootKey(*rootF)

@@ -23,8 +23,10 @@ func init() {
 func runReplay(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("replay", stderr)
 	quiet := fs.Bool("quiet", false, "do not print the trace")
+	flashOut := fs.String("flash-out", "", "save the flash at the end of the replay (4 MiB) to this file")
+	jsonOut := fs.String("json", "", "write the replay as JSON to this file: the token, the point's outcome and the full report")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ws63emu replay TOKEN [--quiet]\n\nTOKEN is FILE@op=N,tear=T,script=HASH as ws63emu sweep prints it.")
+		fmt.Fprintln(stderr, "usage: ws63emu replay TOKEN [--quiet] [--flash-out FILE] [--json FILE]\n\nTOKEN is FILE@op=N,tear=T,script=HASH as ws63emu sweep prints it.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -45,17 +47,12 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if sum := scenarios.ScriptSum(s); tok.Sum != "" && !strings.HasPrefix(sum, tok.Sum) {
 		return fmt.Errorf("replay: %s has changed since the sweep (script %.12s, token %s): re-run the sweep", tok.File, sum, tok.Sum)
 	}
-	var rep *scenarios.Report
-	var pt scenarios.PointResult
-	var second scenarios.DoubleResult
-	var runErr error
-	if tok.Tear2 != nil {
-		rep, second, runErr = scenarios.ReplayDouble(s, tok.Op, tok.Tear, tok.Op2, *tok.Tear2, scenarios.Options{})
-	} else {
-		rep, pt, runErr = scenarios.Replay(s, tok.Op, tok.Tear, scenarios.Options{})
-	}
+	rep, pt, second, img, runErr := scenarios.ReplayFlash(s, tok, scenarios.Options{Logger: cliLogger})
 	if rep == nil {
 		return runErr
+	}
+	if err := writeReplayOutputs(tok, rep, pt, second, img, *flashOut, *jsonOut); err != nil {
+		return err
 	}
 	printReport(stdout, rep, !*quiet)
 	if tok.Tear2 != nil {

@@ -1,12 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
-	"github.com/ws63emu/ws63emu/internal/atomicfile"
 	"github.com/ws63emu/ws63emu/scenarios"
 )
 
@@ -14,60 +13,70 @@ func init() {
 	register("run", "run a scenario script and check its expectations", runRun)
 }
 
-// runRun is `ws63emu run FILE.scn [--trace] [--json FILE] [--flash-out FILE]`.
-// Exit 0 when every expectation holds, 1 on a failed expectation (the line,
-// what was expected, what was seen), 2 on a parse error or a command that
-// cannot be carried out. The trace, the JSON report and the flash are
-// written whatever the outcome, so a failure can be looked into.
+// runRun is `ws63emu run FILE.scn... [--trace] [--json FILE] [--junit FILE]
+// [--flash-out FILE]`. Exit 0 when every expectation of every script
+// holds, 1 on a failed expectation (the line, what was expected, what was
+// seen), 2 on a parse error or a command that cannot be carried out. The
+// scripts are all parsed before any runs; each runs even when an earlier
+// one failed. The trace, the reports and the flash are written whatever
+// the outcome, so a failure can be looked into. SIGINT/SIGTERM stop the
+// run between commands: the reports of what ran are written, exit 130/143.
 func runRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", stderr)
 	trace := fs.Bool("trace", false, "print the event trace (boots, phases, flag writes, progress)")
-	jsonOut := fs.String("json", "", "write the report as JSON to this file")
-	flashOut := fs.String("flash-out", "", "save the final 4 MiB flash to this file")
+	jsonOut := fs.String("json", "", "write the report as JSON to this file (several scripts: {\"reports\": [...]})")
+	flashOut := fs.String("flash-out", "", "save the final 4 MiB flash to this file (one script only)")
+	junitOut := fs.String("junit", "", "write JUnit XML to this file: one case per script")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ws63emu run FILE.scn [--trace] [--json FILE] [--flash-out FILE]")
+		fmt.Fprintln(stderr, "usage: ws63emu run FILE.scn... [--trace] [--json FILE] [--junit FILE] [--flash-out FILE]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() < 1 {
 		fs.Usage()
-		return fmt.Errorf("run: want one scenario file, got %d arguments", fs.NArg())
+		return errors.New("run: want one or more scenario files")
 	}
-	s, err := scenarios.ParseFile(fs.Arg(0))
-	if err != nil {
-		return err
+	if *flashOut != "" && fs.NArg() > 1 {
+		return fmt.Errorf("run: --flash-out takes one scenario file, got %d", fs.NArg())
 	}
-	r := scenarios.NewRunner(s, scenarios.Options{})
-	rep, runErr := r.Run()
-
-	printReport(stdout, rep, *trace)
-
-	if *jsonOut != "" {
-		b, err := json.MarshalIndent(rep, "", "  ")
+	var scripts []*scenarios.Script
+	for _, name := range fs.Args() {
+		s, err := scenarios.ParseFile(name)
 		if err != nil {
 			return err
 		}
-		if err := atomicfile.Write(*jsonOut, append(b, '\n'), 0o644); err != nil {
-			return err
+		scripts = append(scripts, s)
+	}
+	var results []runResult
+	for _, s := range scripts {
+		if runContext.Err() != nil {
+			break
+		}
+		r := scenarios.NewRunner(s, scenarios.Options{Logger: cliLogger})
+		start := time.Now()
+		rep, runErr := r.RunContext(runContext)
+		results = append(results, runResult{rep: rep, err: runErr, wall: time.Since(start)})
+		printReport(stdout, rep, *trace)
+		annotateRun(stdout, rep, runErr)
+		if *flashOut != "" {
+			d := r.Device()
+			if d == nil {
+				return fmt.Errorf("run: --flash-out: %s made no device", rep.File)
+			}
+			if err := d.Flash.Save(*flashOut); err != nil {
+				return err
+			}
 		}
 	}
-	if *flashOut != "" {
-		d := r.Device()
-		if d == nil {
-			return fmt.Errorf("run: --flash-out: %s made no device", rep.File)
-		}
-		if err := d.Flash.Save(*flashOut); err != nil {
-			return err
-		}
+	if err := writeRunReports(results, *jsonOut, *junitOut); err != nil {
+		return err
 	}
-
-	var ee *scenarios.ExpectError
-	if errors.As(runErr, &ee) {
-		return failed("%s:%d: expected %s, saw %s", ee.File, ee.Line, ee.Expected, ee.Seen)
+	if err := interrupted("run: %d of %d scripts run, reports written", len(results), len(scripts)); err != nil {
+		return err
 	}
-	return runErr
+	return runOutcome(results)
 }
 
 // printReport prints a scenario report as run and replay show it: the
