@@ -33,6 +33,7 @@ func writeReplayOutputs(tok scenarios.Token, rep *scenarios.Report, pt scenarios
 	}
 	if jsonOut != "" {
 		j := replayJSON{FormatVersion: reportFormatVersion, Tool: toolVersion(), Token: tok.String(), Report: rep}
+		pt.Token, second.Token = tok.String(), tok.String() // the replay does not set them
 		switch {
 		case tok.Tear2 != nil && second.Kind != "":
 			j.Double = &second
