@@ -109,11 +109,19 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	so := scenarios.SweepOptions{Tears: tears, Stride: *stride, Jobs: *jobs}
+	meter := newProgressMeter(stderr, "compare-schemes")
+	if meter != nil {
+		so.PhaseProgress = meter.update
+	}
 	cols := []*schemeResult{
 		compareScheme(false, appSize, so, *noSweep),
 		compareScheme(true, appSize, so, *noSweep),
 	}
+	meter.clear()
 	printCompare(stdout, appSize, so, *noSweep, cols)
+	if err := interrupted("compare-schemes: the sweeps were stopped; the table counts the points run"); err != nil {
+		return err
+	}
 	for _, c := range cols {
 		if c.fits == "" && (c.sweepErr != nil || c.total == 0) {
 			return failed("compare-schemes: %s: %v", c.name, c.sweepErr)
@@ -174,7 +182,7 @@ func compareScheme(ab bool, appSize int, so scenarios.SweepOptions, noSweep bool
 	}
 	measureRun(c, rep, r.Device(), ab)
 	if c.fits == "" && !noSweep {
-		c.sweep, c.sweepErr = scenarios.Sweep(s, so)
+		c.sweep, c.sweepErr = scenarios.SweepContext(runContext, s, so)
 	}
 	return c
 }

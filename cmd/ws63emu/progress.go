@@ -33,6 +33,7 @@ type progressMeter struct {
 	lastDraw  time.Time
 	lastLine  time.Time
 	lastTenth int
+	lastDone  int
 	drawn     bool
 }
 
@@ -54,9 +55,10 @@ func (m *progressMeter) update(phase string, done, total int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	if phase != m.phase {
+	if phase != m.phase || done < m.lastDone { // a new phase, or the same phase of another sweep
 		m.phase, m.start, m.lastLine, m.lastTenth = phase, now, now, 0
 	}
+	m.lastDone = done
 	el := now.Sub(m.start)
 	rate, eta := "", "?"
 	if s := el.Seconds(); s > 0 && done > 0 {
