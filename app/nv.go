@@ -42,7 +42,7 @@ type NVResult struct {
 const verifyBuf = 0x1000
 
 // NVTask is nv_upg_upgrade_task_process, which main.c runs at start-up
-// (spec §4.7). If nv_flag is STARTED (flashboot recorded the NV image, or
+// (docs/sdk-mapping.md §4.7). If nv_flag is STARTED (flashboot recorded the NV image, or
 // an attempt was interrupted) or RETRY (an attempt failed): mark the
 // attempt STARTED, read the 32-byte hash at nv_hash_offset, check the
 // SHA-256 of nv_data_len bytes at nv_data_offset (package offsets in the

@@ -210,7 +210,7 @@ func (d *Device) afterFlashboot(which uint32, res flashboot.Result) {
 // rolledBack reports whether the running app's anti-rollback version is
 // below one that already ran on this device (the emulator's memory) or
 // below the efuse word (possible only with secure boot off, which skips
-// the check): DESIGN §5's rollback. It needs secure boot off or the
+// the check): docs/design.md §5's rollback. It needs secure boot off or the
 // anti-rollback words left unburned (Models.NoRollbackBurn); with both on,
 // an older app is refused at boot instead (VE, then brick or a heal).
 func (d *Device) rolledBack() (string, bool) {

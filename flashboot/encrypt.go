@@ -10,7 +10,7 @@ import (
 	"github.com/ws63emu/ws63emu/upg"
 )
 
-// Flash on-the-fly encryption (spec §4.8, main.c ws63_flash_encrypt_config),
+// Flash on-the-fly encryption (docs/sdk-mapping.md §4.8, main.c ws63_flash_encrypt_config),
 // modelled as package upg's encrypt.go describes.
 //
 // Upgrade side: flashboot's update library gets upg.ReEncrypt over the

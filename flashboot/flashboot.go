@@ -10,7 +10,7 @@ import (
 	"github.com/ws63emu/ws63emu/upg"
 )
 
-// Retention registers flashboot uses (spec §4.5, §4.6).
+// Retention registers flashboot uses (docs/sdk-mapping.md §4.5, §4.6).
 const (
 	// RegFix is the GP register 0x40000008: bits 3:0 fota_fix_app_cnt,
 	// bits 7:4 the boot reset counter.
@@ -79,7 +79,7 @@ type Result struct {
 	Jump     uint32     // the CPU address jumped to (region A + 0x300)
 }
 
-// Run is start_fastboot after the hardware set-up (spec §4.1): upgrade
+// Run is start_fastboot after the hardware set-up (docs/sdk-mapping.md §4.1): upgrade
 // check, app verification, try-fix-app, flashboot recovery, jump.
 func Run(b Board) Result {
 	var res Result

@@ -7,7 +7,7 @@ import (
 	"github.com/ws63emu/ws63emu/image"
 )
 
-// Anti-rollback burning (spec §6.2, the guide's 防回滚号): a model.
+// Anti-rollback burning (docs/sdk-mapping.md §6.2, the guide's 防回滚号): a model.
 //
 // Boot refuses an image whose popcount(version_ext & mask) is below the
 // popcount of its efuse word (checked with secure boot on, image.Verify).

@@ -56,7 +56,7 @@ func TestSampleKeysSignVerify(t *testing.T) {
 	}
 }
 
-// TestRootKeyAreaHash rebuilds the root public key area (spec §6.3) from the
+// TestRootKeyAreaHash rebuilds the root public key area (docs/sdk-mapping.md §6.3) from the
 // sample root key: its SHA-256 is the shipped root_pubk.bin.hash, which
 // proves the raw big-endian X ‖ Y encoding.
 func TestRootKeyAreaHash(t *testing.T) {

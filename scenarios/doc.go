@@ -1,7 +1,7 @@
 // Package scenarios runs scenario scripts: plain-text descriptions of what
 // happens to one emulated WS63 — manufacture, factory burn, boots, package
 // reception, power cuts, flash faults — with expectations about what the
-// device does (DESIGN §4). `ws63emu run FILE.scn` is its command line.
+// device does (docs/design.md §4). `ws63emu run FILE.scn` is its command line.
 //
 // # Language
 //

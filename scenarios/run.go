@@ -927,7 +927,7 @@ func (r *Runner) flag() (*upg.Flag, error) {
 }
 
 // retries reports the consumed attempts of one image of the stored
-// package from its three retry bytes (spec §3.3): the count of leading
+// package from its three retry bytes (docs/sdk-mapping.md §3.3): the count of leading
 // 0x00 bytes while the image is not finished. 00 00 00 is "finished" —
 // except for the image that used its third attempt when update_result is
 // RETRY_ALL_FAILED, which is 3 (the SDK leaves the same bytes for both).

@@ -17,7 +17,7 @@ import (
 // a full sweep of the largest scenarios is a few tens of MiB.
 const MaxSweepReportLen = 256 << 20
 
-// verdictOrder is the order summaries list verdicts in: DESIGN §5's,
+// verdictOrder is the order summaries list verdicts in: docs/design.md §5's,
 // then "off", then anything else alphabetically.
 func verdictOrder(counts map[string]int) []string {
 	var out []string

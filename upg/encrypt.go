@@ -9,7 +9,7 @@ import (
 	"github.com/ws63emu/ws63emu/image"
 )
 
-// Flash encryption (ReRncFlag, spec §4.8, the guide's 注意事项 on
+// Flash encryption (ReRncFlag, docs/sdk-mapping.md §4.8, the guide's 注意事项 on
 // encryption): a documented model, not the chip's algorithm.
 //
 // On the chip, an application image whose package header has re_enc_flag

@@ -10,7 +10,7 @@ import (
 // chunkLen is the engine's copy and decode step (4 KiB, as on the device).
 const chunkLen = 0x1000
 
-// Start is uapi_upg_start, the local upgrade flashboot runs (spec §4.2):
+// Start is uapi_upg_start, the local upgrade flashboot runs (docs/sdk-mapping.md §4.2):
 // verify the package on first entry, then for each image in package order
 // mark it STARTED, re-verify it, erase its partition and copy or decompress
 // it, and mark it FINISHED or consume a retry; finally write complete_flag
@@ -298,7 +298,7 @@ func (u *Upg) advance(n uint64) {
 	}
 }
 
-// setComplete is upg_set_complete_flag (spec §4.2 step 6).
+// setComplete is upg_set_complete_flag (docs/sdk-mapping.md §4.2 step 6).
 func (u *Upg) setComplete(f *Flag, imageNum int, ret error, direct bool) error {
 	// update_result first, then complete_flag: a cut between the two
 	// leaves the upgrade pending, and the next boot writes both again.

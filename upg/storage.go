@@ -61,7 +61,7 @@ type Options struct {
 	// library is built into (compat.go: SDK <= 1.10.101 or later).
 	VerifyPolicy VerifyPolicy
 	// EncryptChunk, when set, transforms each chunk the full and
-	// compressed image tasks are about to program (encrypt.go, spec §4.8:
+	// compressed image tasks are about to program (encrypt.go, docs/sdk-mapping.md §4.8:
 	// flashboot re-encrypts an image whose re_enc_flag asks for it).
 	EncryptChunk EncryptFunc
 	// AB is CONFIG_MIDDLEWARE_SUPPORT_UPG_AB: the AB scheme's build
@@ -103,7 +103,7 @@ type Upg struct {
 	userArg  any
 	rootKey  [64]byte
 
-	// progress accounting of the running Start (spec §4.4)
+	// progress accounting of the running Start (docs/sdk-mapping.md §4.4)
 	progTotal, progDone uint64
 	progLast            uint32
 

@@ -68,7 +68,7 @@ func TestFlagAreaLayout(t *testing.T) {
 	if len(b) != FlagAreaLen || FlagAreaLen != 108 {
 		t.Fatalf("flag area is %d bytes, want 108", len(b))
 	}
-	// Spot-check the SDK offsets (spec §3.3).
+	// Spot-check the SDK offsets (docs/sdk-mapping.md §3.3).
 	for _, c := range []struct {
 		off  int
 		want []byte
@@ -132,7 +132,7 @@ func TestRetryBytes(t *testing.T) {
 	}
 }
 
-// TestStorageArgumentChecks covers spec §3.6's argument checks in order.
+// TestStorageArgumentChecks covers docs/sdk-mapping.md §3.6's argument checks in order.
 func TestStorageArgumentChecks(t *testing.T) {
 	s := newStorage(t, Options{})
 	size := s.fota.Size - FlagTailLen

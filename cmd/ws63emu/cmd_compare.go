@@ -20,7 +20,7 @@ func init() {
 	register("compare-schemes", "compressed vs AB upgrade of the same app: sweeps, flash written, time, capacity", runCompare)
 }
 
-// Workload of the comparison: W1 (DESIGN §8) with the app size as a
+// Workload of the comparison: W1 (docs/design.md §8) with the app size as a
 // parameter. W1's 2 MiB app does not fit the AB layout's region B, so the
 // default is an app both layouts can carry.
 const (
@@ -362,7 +362,7 @@ func printCompare(w io.Writer, appSize int, so scenarios.SweepOptions, noSweep b
 	}
 	fmt.Fprintf(w, "[1] %s: %s. %s: %s.\n", cols[0].name, cols[0].maxWhy, cols[1].name, cols[1].maxWhy)
 	fmt.Fprintf(w, "[2] %s: %s. %s: %s.\n", cols[0].name, cols[0].sentWhy, cols[1].name, cols[1].sentWhy)
-	fmt.Fprintln(w, "Times are simulated device time (flash datasheet costs, CPU rates; DESIGN §3) from the upgrade's first")
+	fmt.Fprintln(w, "Times are simulated device time (flash datasheet costs, CPU rates; docs/design.md §3) from the upgrade's first")
 	fmt.Fprintln(w, "app call to the new app running; receiving the data (the transport) is not modelled. The compressed")
 	fmt.Fprintln(w, "figures include the flashboot image the SDK's package always carries.")
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// Exit statuses (DESIGN §6); a command stopped by SIGINT or SIGTERM
+// Exit statuses (docs/design.md §6); a command stopped by SIGINT or SIGTERM
 // exits 128 + the signal number: 130, 143 (signals.go).
 const (
 	exitOK       = 0
