@@ -50,4 +50,5 @@ demo:
 # Man pages and Markdown references of every command, from the CLI itself
 # (docs/cli is generated: not committed).
 docs:
-	$(GO) run ./cmd/ws63emu gen-docs --man docs/cli/man --markdown docs/cli/md
+	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || echo 0) \
+	  $(GO) run ./cmd/ws63emu gen-docs --man docs/cli/man --markdown docs/cli/md

@@ -83,7 +83,7 @@ func introspect(run runFunc, prefix ...string) introspection {
 		case strings.HasPrefix(l, "       "):
 			l = l[7:]
 		}
-		lines = append(lines, "  "+l)
+		lines = append(lines, "    "+l)
 	}
 	in.synopsis = strings.Join(lines, "\n")
 	return in
@@ -146,6 +146,14 @@ input, 130 / 143 interrupted by SIGINT / SIGTERM (partial reports written).`,
 	for _, n := range names {
 		root.AddCommand(c.command(n, commands[n].summary, commands[n].run, nil))
 	}
+	if withFlags { // in the tree, so that command paths are whole
+		for _, cmd := range root.Commands() {
+			c.attach(cmd)
+			for _, sub := range cmd.Commands() {
+				c.attach(sub)
+			}
+		}
+	}
 	root.AddCommand(&cobra.Command{
 		Use:   "scenarios",
 		Short: "the scenario script language (ws63emu help scenarios)",
@@ -184,9 +192,6 @@ func (c *cli) command(name, summary string, run runFunc, prefix []string) *cobra
 		sub := c.command(v, "", run, []string{v})
 		cmd.AddCommand(sub)
 	}
-	if c.withFlags {
-		c.attach(cmd)
-	}
 	return cmd
 }
 
@@ -212,11 +217,11 @@ func (c *cli) attach(cmd *cobra.Command) {
 	if len(f.prefix) > 0 { // a verb: its parent's words, and its own line of the parent's synopsis
 		head = cmd.Parent().Short
 		if line := verbLine(cmd.Parent().Long, cmd.CommandPath()); line != "" && !strings.Contains(syn, cmd.CommandPath()) {
-			syn = "  " + cmd.CommandPath() + " " + line
+			syn = "    " + cmd.CommandPath() + " " + line
 		}
 	}
 	if syn != "" {
-		cmd.Long = head + "\n\nSynopsis:\n" + syn
+		cmd.Long = head + "\n\nSynopsis:\n\n" + syn
 	}
 	for _, sub := range cmd.Commands() {
 		if sub.Short == "" {

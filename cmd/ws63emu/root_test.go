@@ -88,6 +88,10 @@ func TestCompletion(t *testing.T) {
 	if !strings.Contains(out, "build") || !strings.Contains(out, "inspect") {
 		t.Errorf("__complete image: no verbs:\n%s", out)
 	}
+	out, _, _ = runCLI(t, "__complete", "image", "build", "--")
+	if !strings.Contains(out, "--kind") || !strings.Contains(out, "--sign-key") {
+		t.Errorf("__complete image build --: no verb flags:\n%s", out)
+	}
 	out, _, _ = runCLI(t, "__complete", "help", "sc")
 	if !strings.Contains(out, "scenarios") {
 		t.Errorf("__complete help sc: no scenarios topic:\n%s", out)
@@ -109,8 +113,11 @@ func TestGenDocs(t *testing.T) {
 			t.Error(err)
 			continue
 		}
-		if strings.Contains(f, "sweep.") && !strings.Contains(string(b), "verify-determinism") {
-			t.Errorf("%s lacks --verify-determinism", f)
+		want := map[string]string{"md/ws63emu_sweep.md": "--verify-determinism", "man/ws63emu-sweep.1": "verify-determinism",
+			"md/ws63emu_image_build.md": "ws63emu image build --kind app|flashboot|flashboot-backup", "md/ws63emu_sweep_merge.md": "--output", "man/ws63emu-flash-new.1": "layout",
+			"md/ws63emu_scenarios.md": "## Language"}[f]
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %q", f, want)
 		}
 	}
 }
