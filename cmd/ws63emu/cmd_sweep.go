@@ -83,6 +83,9 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	rep, err := scenarios.SweepContext(runContext, s, o)
 	meter.clear()
 	if err != nil {
+		if ierr := interrupted("sweep %s: stopped before any point ran, no report written", s.File); ierr != nil {
+			return ierr
+		}
 		return err
 	}
 	return finishSweepTimed(rep, stdout, *jsonOut, *junitOut, *maxFail, time.Since(start))
