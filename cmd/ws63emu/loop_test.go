@@ -160,3 +160,31 @@ func TestPackPrintConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepAnnotations: in GitHub Actions a failing sweep annotates each
+// failing window at its scenario line with the replay command; outside,
+// nothing.
+func TestSweepAnnotations(t *testing.T) {
+	script := writeScript(t, sweepScript+"power-on\nexpect verdict upgraded\n")
+	t.Setenv("GITHUB_ACTIONS", "")
+	out, _, code := runCLI(t, "sweep", script, "--stride", "9")
+	if code != exitFailed || strings.Contains(out, "::error") {
+		t.Fatalf("exit %d; annotations outside GitHub Actions:\n%s", code, out)
+	}
+	t.Setenv("GITHUB_ACTIONS", "true")
+	out, _, _ = runCLI(t, "sweep", script, "--stride", "9")
+	var n int
+	for _, l := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(l, "::error ") {
+			continue
+		}
+		n++
+		if !strings.HasPrefix(l, "::error file="+escapeProp(script)+",line=1") || !strings.Contains(l, "title=power cut%3A ") ||
+			!strings.Contains(l, "%0Areproduce: ws63emu replay '"+script+"@op=") {
+			t.Errorf("annotation %q", l)
+		}
+	}
+	if n == 0 {
+		t.Errorf("no annotation:\n%s", out)
+	}
+}
