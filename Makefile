@@ -17,7 +17,7 @@ test:
 
 # The concurrent code under the race detector, kept short (as in .ci/run).
 race:
-	$(GO) test -race -short -run 'Sweep|Snapshot|Jobs' ./scenarios ./flash
+	$(GO) test -race -short -run 'SweepDeterministic|SweepMatchesReplay|SweepContextPartial|SweepFaults|Snapshot' ./scenarios ./flash
 
 # Benchmarks print each figure beside its reference from the same run
 # (S1 and the W1 benchmarks take one or a few iterations at 1s).
