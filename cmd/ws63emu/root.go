@@ -163,6 +163,11 @@ input, 130 / 143 interrupted by SIGINT / SIGTERM (partial reports written).`,
 	root.SetHelpCommand(c.helpCommand())
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
+	for _, cmd := range root.Commands() {
+		if cmd.Name() == "completion" { // in the style of the other commands
+			cmd.Short = "shell completion script for bash, zsh, fish or powershell"
+		}
+	}
 	def := root.HelpFunc()
 	root.SetHelpFunc(func(cmd *cobra.Command, args []string) {
 		c.attach(cmd)
