@@ -259,12 +259,11 @@ func (c *cli) forward(cmd *cobra.Command, args []string) error {
 	if wantsHelp(args) {
 		return cmd.Help()
 	}
-	if cmd.HasSubCommands() && len(f.prefix) == 0 && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		// not one of the verbs: cobra found none
-		if _, known := commands[cmd.Name()]; known && !slices.Contains(extraVerbs[cmd.Name()], args[0]) && !isDispatchVerb(cmd, args[0]) {
-			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-				return fmt.Errorf("%s: unknown subcommand %q (did you mean %q?)", cmd.Name(), args[0], s[0])
-			}
+	_, optional := extraVerbs[cmd.Name()] // sweep FILE.scn: its first word need not be a verb
+	if cmd.HasSubCommands() && !optional && len(f.prefix) == 0 && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		// not one of the verbs, or cobra would have run it
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			return fmt.Errorf("%s: unknown subcommand %q (did you mean %q?)", cmd.Name(), args[0], s[0])
 		}
 	}
 	stop, err := c.log.start(c.stderr)
@@ -273,15 +272,6 @@ func (c *cli) forward(cmd *cobra.Command, args []string) error {
 	}
 	defer stop()
 	return f.run(append(slices.Clone(f.prefix), args...), c.stdout, c.stderr)
-}
-
-func isDispatchVerb(cmd *cobra.Command, name string) bool {
-	for _, s := range cmd.Commands() {
-		if s.Name() == name {
-			return true
-		}
-	}
-	return false
 }
 
 // shorten cuts a synopsis line to one line of a command list.
