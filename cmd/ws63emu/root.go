@@ -256,7 +256,7 @@ func (c *cli) forward(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	if wantsHelp(args) {
+	if wantsHelp(args) || (cmd.HasSubCommands() && len(args) == 1 && args[0] == "help") { // image help, too
 		return cmd.Help()
 	}
 	_, optional := extraVerbs[cmd.Name()] // sweep FILE.scn: its first word need not be a verb
