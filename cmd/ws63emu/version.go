@@ -23,10 +23,14 @@ type buildInfo struct {
 	Go       string
 }
 
-func readBuildInfo() buildInfo {
+func readBuildInfo() buildInfo { return buildInfoFrom(debug.ReadBuildInfo()) }
+
+// buildInfoFrom takes what the binary says of itself from the Go build
+// information (the module version; vcs.revision, vcs.time and
+// vcs.modified, stamped by go build in a VCS checkout).
+func buildInfoFrom(bi *debug.BuildInfo, ok bool) buildInfo {
 	b := buildInfo{Module: "github.com/ws63emu/ws63emu", Version: "(devel)", Go: runtime.Version()}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
+	if !ok || bi == nil {
 		return b
 	}
 	if bi.Main.Path != "" {
@@ -50,8 +54,9 @@ func readBuildInfo() buildInfo {
 
 // toolVersion is the one-word version reports record ("ws63emu VERSION",
 // with the revision when the version does not carry it).
-func toolVersion() string {
-	b := readBuildInfo()
+func toolVersion() string { return readBuildInfo().tool() }
+
+func (b buildInfo) tool() string {
 	v := "ws63emu " + b.Version
 	if b.Revision != "" && b.Version == "(devel)" {
 		v += " " + shortRev(b.Revision)
@@ -65,8 +70,9 @@ func toolVersion() string {
 func shortRev(r string) string { return r[:min(len(r), 12)] }
 
 // versionText is what --version and ws63emu version print.
-func versionText() string {
-	b := readBuildInfo()
+func versionText() string { return readBuildInfo().text() }
+
+func (b buildInfo) text() string {
 	s := fmt.Sprintf("ws63emu %s\nmodule   %s\n", b.Version, b.Module)
 	if b.Revision != "" {
 		mod := ""
