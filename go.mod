@@ -1,6 +1,6 @@
 module github.com/ws63emu/ws63emu
 
-go 1.26.0
+go 1.26
 
 require (
 	github.com/ProtonMail/go-crypto v1.5.2
@@ -11,7 +11,7 @@ require (
 	github.com/spf13/pflag v1.1.0
 	github.com/ulikunitz/xz v0.5.17
 	go.uber.org/zap v1.28.0
-	golang.org/x/term v0.48.0
+	golang.org/x/term v0.34.0
 )
 
 require (
@@ -20,6 +20,6 @@ require (
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect
 	go.uber.org/multierr v1.10.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.4 // indirect
-	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/sys v0.35.0 // indirect
 	golang.org/x/text v0.14.0 // indirect
 )
