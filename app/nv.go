@@ -42,7 +42,7 @@ type NVResult struct {
 const verifyBuf = 0x1000
 
 // NVTask is nv_upg_upgrade_task_process, which main.c runs at start-up
-// (spec §4.7). If nv_flag is STARTED (flashboot recorded the NV image, or
+// (docs/sdk-mapping.md §4.7). If nv_flag is STARTED (flashboot recorded the NV image, or
 // an attempt was interrupted), RETRY (an attempt failed) or INVALID (a
 // torn retry byte; every status but NOT_STARTED and FINISHED): mark the
 // attempt STARTED, read the 32-byte hash at nv_hash_offset, check the
@@ -72,7 +72,7 @@ func (a *App) NVTask() error {
 	}
 	a.NV.Status = st
 	// nv_upg.c:37-45: every status but FINISHED and NOT_STARTED runs the
-	// task, INVALID (a torn nv_flag byte) included (spec §4.7).
+	// task, INVALID (a torn nv_flag byte) included (docs/sdk-mapping.md §4.7).
 	if st == upg.ImageFinished || st == upg.ImageNotStarted {
 		a.NV.Outcome = NVNotNeeded
 		return nil

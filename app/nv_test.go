@@ -239,7 +239,7 @@ func joinLines(s []string) string {
 	return b.String()
 }
 
-// TestNVTaskRunsOnInvalid: spec §4.7 — the NV task runs for every nv_flag
+// TestNVTaskRunsOnInvalid: docs/sdk-mapping.md §4.7 — the NV task runs for every nv_flag
 // status but FINISHED and NOT_STARTED, INVALID (a torn STARTED byte, here
 // 0x7F) included; a success writes 00 over the torn byte and after it.
 func TestNVTaskRunsOnInvalid(t *testing.T) {

@@ -30,9 +30,9 @@
 //	secure-verify      960      8      120   EFUSE_SEC_VERIFY_ENABLE (SDK: 1 bit)
 //
 // The anti-rollback fields hold bit masks, not numbers: the boot check is
-// popcount(image version & mask) ≥ popcount(efuse version & mask) (spec
+// popcount(image version & mask) ≥ popcount(efuse version & mask) (docs/sdk-mapping.md
 // §6.2), so versions grow 0→1→3→7…, and the spec's "efuse offsets 656
-// (flashboot) / 624 (app)" (spec §1.6 step 8) are these bit offsets.
+// (flashboot) / 624 (app)" (docs/sdk-mapping.md §1.6 step 8) are these bit offsets.
 //
 // Departures from the SDK table, each deliberate:
 //
@@ -49,5 +49,5 @@
 //     in the hardware key ladder and cannot be read. It is placed in bytes
 //     48..63, which the SDK table leaves unused, for the re-encryption model.
 //   - The upg library's MSID check reads efuse byte 0xF8 and only logs
-//     (spec §1.6 step 4); it is not modelled as a field.
+//     (docs/sdk-mapping.md §1.6 step 4); it is not modelled as a field.
 package efuse

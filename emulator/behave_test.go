@@ -52,7 +52,7 @@ func rawDevice(t *testing.T, tab partition.Table, app2Size int) *Device {
 	return d
 }
 
-// TestRawImageTooBigDestroysApp: spec §4.3 — the raw app image's task
+// TestRawImageTooBigDestroysApp: docs/sdk-mapping.md §4.3 — the raw app image's task
 // erases the whole of imageA before it finds the image does not fit, so
 // the old app is gone after the first attempt: three attempts, then
 // RETRY_ALL_FAILED, then an app that fails verification and try-fix-app
@@ -83,7 +83,7 @@ func TestRawImageTooBigDestroysApp(t *testing.T) {
 	}
 }
 
-// TestFalseSuccessVerdict: spec §3.7 (c), §4.2 step 1 — a device whose
+// TestFalseSuccessVerdict: docs/sdk-mapping.md §3.7 (c), §4.2 step 1 — a device whose
 // flag area records UPDATE_SUCCESS while its app partition holds the old
 // app is false-success; with the package's app in place it is upgraded.
 func TestFalseSuccessVerdict(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 	"github.com/ws63emu/ws63emu/upg"
 )
 
-// w1 is reference workload W1 (DESIGN §8): app v1 → v2 (2 MiB of code
+// w1 is reference workload W1 (docs/design.md §8): app v1 → v2 (2 MiB of code
 // each), flashboot v1 → v2 (60 KiB), the SDK's default package
 // (application + flashboot, LZMA, ECDSA).
 type w1 struct {

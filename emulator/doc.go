@@ -51,7 +51,7 @@
 //
 // Config.Models (recovery.go) adds what the SDK does not show: with
 // RollbackBurn (a model, off by default: nothing in the open-source SDK
-// burns them, spec §1.6 step 8, §6.2) the anti-rollback efuse words are
+// burns them, docs/sdk-mapping.md §1.6 step 8, §6.2) the anti-rollback efuse words are
 // burned forward (ssb for the flashboot copy it boots, flashboot for the
 // app it verified); a
 // flash key in efuse turns on flash encryption (upg/encrypt.go); the SDK
@@ -67,7 +67,7 @@
 //
 // # Verdicts
 //
-// Verdict classifies a settled device (DESIGN §5), in this order: no-boot
+// Verdict classifies a settled device (docs/design.md §5), in this order: no-boot
 // (ssb finds no flashboot) or brick (off or stuck: reset loop, WFI, boot
 // budget) by state, then nv-lost, rollback, false-success,
 // retries-exhausted, fell-back (AB), and upgraded, kept-old or mixed by the
@@ -81,7 +81,7 @@
 // §3.7 (c)): a cut after an image's third failure consumed its last retry
 // byte (the triplet then reads 00 00 00, FINISHED) and before complete_flag
 // is written makes the next boot skip that image and record SUCCESS; and
-// through uapi_upg_start called before uapi_upg_init (spec §4.2 step 1). A
+// through uapi_upg_start called before uapi_upg_init (docs/sdk-mapping.md §4.2 step 1). A
 // primary flashboot restored from the backup after a good upgrade (spec
 // §4.6) is a later event, not counted. The check reads the flash through a
 // snapshot: no simulated time, no operation.

@@ -417,7 +417,7 @@ func (d *Device) bootOnce(how string) bool {
 	return false
 }
 
-// ssb picks the flashboot copy to run (spec §4.6; ssb is closed source,
+// ssb picks the flashboot copy to run (docs/sdk-mapping.md §4.6; ssb is closed source,
 // modelled as: verify the primary, else the backup).
 func (d *Device) ssb() (uint32, error) {
 	t := d.Table()

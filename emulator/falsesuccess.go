@@ -12,7 +12,7 @@ import (
 )
 
 // FalseSuccess reports a failed upgrade recorded as a success (the
-// false-success verdict, spec §3.7 (c)): the flag area says the upgrade
+// false-success verdict, docs/sdk-mapping.md §3.7 (c)): the flag area says the upgrade
 // finished with UPDATE_SUCCESS (head and end magics, complete_flag 0,
 // update_result 0), but an image of the stored package is not in its
 // partition. "In its partition" means the partition starts with the
@@ -26,10 +26,10 @@ import (
 // consumed its last retry byte (the triplet then reads 00 00 00, FINISHED)
 // and before complete_flag is written: the next boot skips the image as
 // finished and records SUCCESS. uapi_upg_start called before
-// uapi_upg_init does the same to a pending upgrade (spec §4.2 step 1).
+// uapi_upg_init does the same to a pending upgrade (docs/sdk-mapping.md §4.2 step 1).
 //
 // One later event is told apart: flashboot's recovery from its backup
-// (spec §4.6) puts the backup copy in partition 0x01 after an upgrade
+// (docs/sdk-mapping.md §4.6) puts the backup copy in partition 0x01 after an upgrade
 // that did install the package's flashboot; a primary identical to the
 // backup is not counted. The check reads the flash as a test bench does
 // (a snapshot): it costs no simulated time and issues no operation.

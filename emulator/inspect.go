@@ -82,7 +82,7 @@ type PartitionReport struct {
 	NV       *NVReport       `json:"nv,omitempty"`        // nv, nv-backup (nv.go)
 }
 
-// ImageReport is a signed image found in a partition (spec §6.2).
+// ImageReport is a signed image found in a partition (docs/sdk-mapping.md §6.2).
 type ImageReport struct {
 	Kind       string       `json:"kind"` // from the key-area id
 	KeyAreaID  uint32       `json:"key_area_id"`
@@ -133,7 +133,7 @@ type PackageImage struct {
 	Ident      *IdentReport `json:"ident,omitempty"` // of the payload, when it is a synthetic image
 }
 
-// FlagReport is the decoded flag area fota_upgrade_flag_area_t (spec §3.3)
+// FlagReport is the decoded flag area fota_upgrade_flag_area_t (docs/sdk-mapping.md §3.3)
 // at fota end − 0x1000.
 type FlagReport struct {
 	Erased        bool          `json:"erased"` // all 108 bytes 0xFF: no upgrade was ever prepared
@@ -471,7 +471,7 @@ func (r *ImageReport) Describe() string {
 }
 
 // fota fills pr for the compress layout's fota data partition: the stored
-// package and the flag area (spec §3.2, §3.3).
+// package and the flag area (docs/sdk-mapping.md §3.2, §3.3).
 func (in *Inspection) fota(pr *PartitionReport, part, flashBuf []byte) {
 	pr.Content = ContentFota
 	if len(part) < upg.FlagTailLen {
@@ -561,10 +561,10 @@ func payloadIdent(p *upg.Package, r io.ReaderAt, size int64, i int) (image.Ident
 }
 
 // rootKeyFlashOffset is where upg_get_root_public_key reads the root public
-// key X ‖ Y: the root key area's key field (spec §6.3).
+// key X ‖ Y: the root key area's key field (docs/sdk-mapping.md §6.3).
 const rootKeyFlashOffset = partition.RootAreaOffset + 64
 
-// Flag-area values (spec §3.3).
+// Flag-area values (docs/sdk-mapping.md §3.3).
 const (
 	completePending  = 0xFFFFFFFF
 	completeHalf     = 0x0000FFFF
@@ -632,7 +632,7 @@ func retry(i int, t [3]byte) RetryReport {
 }
 
 // imageB fills pr for partition 0x21 in the AB layout: the app image in
-// region B and the config page at its end (upg.ABLayoutOf, spec §5).
+// region B and the config page at its end (upg.ABLayoutOf, docs/sdk-mapping.md §5).
 func (in *Inspection) imageB(pr *PartitionReport, t partition.Table, buf []byte) {
 	l, err := upg.ABLayoutOf(t)
 	if err != nil || uint64(l.Config)+upg.ABConfigPageLen > uint64(len(buf)) || uint64(l.BAddr)+uint64(l.BSize) > uint64(len(buf)) {

@@ -363,7 +363,7 @@ func TestInspectAB(t *testing.T) {
 		t.Errorf("AB config: %+v", b.ABConfig)
 	}
 
-	flashtest.MustProgram(t, d.Flash, l.BAddr, app2(t)) // 0x211000 (spec §5)
+	flashtest.MustProgram(t, d.Flash, l.BAddr, app2(t)) // 0x211000 (docs/sdk-mapping.md §5)
 	flashtest.MustProgram(t, d.Flash, 0x3F1000, []byte{0x6C, 0x6C, 0x74, 0x70, 1, 0, 0, 0})
 	in = inspect(t, d.Flash)
 	b = part(t, in, partition.ImageB)

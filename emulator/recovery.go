@@ -26,7 +26,7 @@ import (
 type Models struct {
 	// RollbackBurn turns on the anti-rollback burning model: ssb and
 	// flashboot burn the efuse anti-rollback words forward after booting a
-	// newer version. Nothing in the open-source SDK burns them (spec §1.6
+	// newer version. Nothing in the open-source SDK burns them (docs/sdk-mapping.md §1.6
 	// step 8, §6.2: upg_anti_rollback_version_update is compiled out), so
 	// the default keeps them as they are: an older version still boots
 	// after a newer one ran (rollback).
@@ -99,7 +99,9 @@ func (d *Device) emitBoot(how string) {
 	}
 	e := Event{Seq: len(d.trace), At: d.Now(), Boot: d.boot, Op: d.Flash.OpCount(), Kind: KindBoot, Msg: msg, State: &s}
 	d.trace = append(d.trace, e)
-	d.log.Debug(msg, zap.String("kind", string(KindBoot)), zap.Int("boot", e.Boot), zap.Uint64("op", e.Op), zap.Duration("at", e.At))
+	if ce := d.log.Check(zap.DebugLevel, msg); ce != nil { // no field is built when logging is off
+		ce.Write(zap.String("kind", string(KindBoot)), zap.Int("boot", e.Boot), zap.Uint64("op", e.Op), zap.Duration("at", e.At))
+	}
 }
 
 // provision burns the manufacture-time efuse of the models.
@@ -212,7 +214,7 @@ func (d *Device) afterFlashboot(which uint32, res flashboot.Result) {
 // rolledBack reports whether the running app's anti-rollback version is
 // below one that already ran on this device (the emulator's memory) or
 // below the efuse word (possible only with secure boot off, which skips
-// the check): DESIGN §5's rollback. It needs secure boot off or the
+// the check): docs/design.md §5's rollback. It needs secure boot off or the
 // anti-rollback words left unburned (the default, Models.RollbackBurn off); with both on,
 // an older app is refused at boot instead (VE, then brick or a heal).
 func (d *Device) rolledBack() (string, bool) {

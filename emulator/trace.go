@@ -45,7 +45,9 @@ func (e Event) String() string {
 func (d *Device) emit(k Kind, msg string) {
 	e := Event{Seq: len(d.trace), At: d.Now(), Boot: d.boot, Op: d.Flash.OpCount(), Kind: k, Msg: msg}
 	d.trace = append(d.trace, e)
-	d.log.Debug(msg, zap.String("kind", string(k)), zap.Int("boot", e.Boot), zap.Uint64("op", e.Op), zap.Duration("at", e.At))
+	if ce := d.log.Check(zap.DebugLevel, msg); ce != nil { // no field is built when logging is off
+		ce.Write(zap.String("kind", string(k)), zap.Int("boot", e.Boot), zap.Uint64("op", e.Op), zap.Duration("at", e.At))
+	}
 }
 
 // Trace returns the events so far.

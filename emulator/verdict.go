@@ -4,7 +4,7 @@ import (
 	"github.com/ws63emu/ws63emu/upg"
 )
 
-// Verdict is the one-word outcome of a settled device (DESIGN §5).
+// Verdict is the one-word outcome of a settled device (docs/design.md §5).
 type Verdict string
 
 // Verdicts.

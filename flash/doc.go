@@ -70,7 +70,7 @@
 //
 // # Other faults
 //
-// Named for what they are on real NOR (worn.go, spec §3.5: the SFC layer
+// Named for what they are on real NOR (worn.go, docs/sdk-mapping.md §3.5: the SFC layer
 // reports only a not-ready timeout, never a program or erase failure):
 //
 //   - SetWornSector (the realistic bad sector): program and erase ops on the

@@ -32,7 +32,7 @@ var (
 // it, the log has it) but changes nothing. The WS63's SFC driver never reads
 // a program or erase failure status from the chip: the only failure it
 // reports is that the chip did not become ready in time
-// (ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY, 0x80001344, spec §3.5), so every
+// (ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY, 0x80001344, docs/sdk-mapping.md §3.5), so every
 // injected failure is a timeout: each sentinel below wraps ErrTimeout. (A
 // worn sector that silently keeps bits wrong, SetWornSector, returns no
 // error at all.)

@@ -7,7 +7,7 @@ import (
 
 // Worn sectors: the realistic bad-sector model. On real NOR a worn or bad
 // sector does not report a failure: the SFC layer only ever sees a
-// not-ready timeout, never a program or erase error (spec §3.5). The
+// not-ready timeout, never a program or erase error (docs/sdk-mapping.md §3.5). The
 // program or erase "succeeds" and leaves some bits wrong, which only a
 // later hash check finds.
 //

@@ -20,7 +20,7 @@ func readByte(t *testing.T, d *flash.Device, a uint32) byte {
 }
 
 // TestWornSectorIsSilent: a worn sector's program and erase return no error
-// (the SFC layer never reports a program or erase failure, spec §3.5) but
+// (the SFC layer never reports a program or erase failure, docs/sdk-mapping.md §3.5) but
 // leave its stuck bits at their stuck values; other sectors are untouched.
 func TestWornSectorIsSilent(t *testing.T) {
 	const sec = 0x5000

@@ -9,7 +9,7 @@ import (
 	"github.com/ws63emu/ws63emu/upg"
 )
 
-// AB build (CONFIG_MIDDLEWARE_SUPPORT_UPG_AB, spec §5, start_fastboot).
+// AB build (CONFIG_MIDDLEWARE_SUPPORT_UPG_AB, docs/sdk-mapping.md §5, start_fastboot).
 const (
 	// FlashStart is where the flash is mapped in the CPU's address space
 	// (FLASH_START, sfc_cfg.mapping_addr): flash offset 0x030000 is CPU

@@ -1,8 +1,8 @@
-// Package flashboot is the WS63 flashboot program (spec §4.1): it checks for
+// Package flashboot is the WS63 flashboot program (docs/sdk-mapping.md §4.1): it checks for
 // a pending upgrade and runs uapi_upg_start, resetting unconditionally after
 // an attempt; otherwise it verifies the app in partition 0x20, runs
-// ws63_try_fix_app when that fails (spec §4.5), restores itself from the
-// backup partition when ssb booted the backup (spec §4.6), and jumps.
+// ws63_try_fix_app when that fails (docs/sdk-mapping.md §4.5), restores itself from the
+// backup partition when ssb booted the backup (docs/sdk-mapping.md §4.6), and jumps.
 //
 // In an AB build (upg.Options.AB, CONFIG_MIDDLEWARE_SUPPORT_UPG_AB; ab.go)
 // ws63_upg_check returns before looking at any package: flashboot reads the
@@ -14,7 +14,7 @@
 // sets DMMU window 0 (Remap) so that it runs from B, and jumps to region
 // A's CPU address + 0x300 whichever region runs.
 //
-// The recovery paths (recovery.go, spec §4.5, §4.6): every reset flashboot
+// The recovery paths (recovery.go, docs/sdk-mapping.md §4.5, §4.6): every reset flashboot
 // performs goes through reset() and the boot reset counter (bits 7:4 of
 // 0x40000008; at 15 flashboot halts in WFI); a failed app verification
 // ("VE") runs ws63_try_fix_app with the fix counter (bits 3:0): counts 0–2

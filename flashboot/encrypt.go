@@ -10,14 +10,14 @@ import (
 	"github.com/ws63emu/ws63emu/upg"
 )
 
-// Flash on-the-fly encryption (spec §4.8, main.c ws63_flash_encrypt_config),
+// Flash on-the-fly encryption (docs/sdk-mapping.md §4.8, main.c ws63_flash_encrypt_config),
 // modelled as package upg's encrypt.go describes.
 //
 // Upgrade side: flashboot's update library gets upg.ReEncrypt over the
 // efuse flash key as Options.EncryptChunk, so a compressed application
 // image whose re_enc_flag is 0x3C7896E1 is encrypted as it is written (on
 // a device without a provisioned key that image task fails); a raw image
-// is copied as stored (spec §4.8: only the compressed path re-encrypts).
+// is copied as stored (docs/sdk-mapping.md §4.8: only the compressed path re-encrypts).
 //
 // Boot side, before the app is verified (flashEncryptConfigAt, for
 // partition 0x20 in the compressed build and for the run region in an AB

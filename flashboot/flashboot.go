@@ -11,7 +11,7 @@ import (
 	"github.com/ws63emu/ws63emu/upg"
 )
 
-// Retention registers flashboot uses (spec §4.5, §4.6).
+// Retention registers flashboot uses (docs/sdk-mapping.md §4.5, §4.6).
 const (
 	// RegFix is the GP register 0x40000008: bits 3:0 fota_fix_app_cnt,
 	// bits 7:4 the boot reset counter.
@@ -80,7 +80,7 @@ type Result struct {
 	Jump     uint32     // the CPU address jumped to (region A + 0x300)
 }
 
-// Run is start_fastboot after the hardware set-up (spec §4.1): upgrade
+// Run is start_fastboot after the hardware set-up (docs/sdk-mapping.md §4.1): upgrade
 // check, app verification, try-fix-app, flashboot recovery, jump.
 func Run(b Board) Result {
 	var res Result
@@ -141,7 +141,7 @@ func Run(b Board) Result {
 	}
 	// Success: clear the reset and fix counters (set_reset_count(0),
 	// ws63_set_try_fix_cnt(0)): each a read-modify-write of its own four
-	// bits; bits 31:8 are kept (spec §4.5).
+	// bits; bits 31:8 are kept (docs/sdk-mapping.md §4.5).
 	b.SetReg(RegFix, b.Reg(RegFix)&^(resetMask|fixMask))
 	burnAppVersion(b, app) // rollback.go: the anti-rollback model
 	res.Recovery = recovery(b)

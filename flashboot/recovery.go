@@ -12,7 +12,7 @@ import (
 	"github.com/ws63emu/ws63emu/upg"
 )
 
-// The recovery paths of the compressed build (spec §4.5, §4.6; flashboot
+// The recovery paths of the compressed build (docs/sdk-mapping.md §4.5, §4.6; flashboot
 // main.c and boot_reset.c): reset() with the boot reset counter,
 // ws63_try_fix_app with the fix counter, and ws63_flashboot_recovery.
 //
@@ -129,7 +129,7 @@ func tryFixApp(b Board, u upg.API) string {
 	return head + ": the stored package verifies; upgrade re-requested: reset"
 }
 
-// recovery is ws63_flashboot_recovery (spec §4.6). It reports whether it
+// recovery is ws63_flashboot_recovery (docs/sdk-mapping.md §4.6). It reports whether it
 // ran (ssb had booted the backup).
 func recovery(b Board) bool {
 	v := b.Reg(RegBoot)

@@ -313,7 +313,7 @@ func encryptedApp(t *testing.T, iv [16]byte) (plain, stored []byte, key [upg.Fla
 	return plain, stored, key
 }
 
-// TestGoodBootClearsOnlyCounters: spec §4.5 — after a good app verify
+// TestGoodBootClearsOnlyCounters: docs/sdk-mapping.md §4.5 — after a good app verify
 // flashboot clears the boot reset counter (bits 7:4) and the fix counter
 // (bits 3:0) of 0x40000008, each a read-modify-write of its own bits: bits
 // 31:8 stay as they were.

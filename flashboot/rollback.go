@@ -7,11 +7,11 @@ import (
 	"github.com/ws63emu/ws63emu/image"
 )
 
-// Anti-rollback burning (spec §6.2, the guide's 防回滚号): a model.
+// Anti-rollback burning (docs/sdk-mapping.md §6.2, the guide's 防回滚号): a model.
 //
 // Boot refuses an image whose popcount(version_ext & mask) is below the
 // popcount of its efuse word (checked with secure boot on, image.Verify).
-// The SDK's open code never burns those words (spec §1.6 step 8, §6.2), so
+// The SDK's open code never burns those words (docs/sdk-mapping.md §1.6 step 8, §6.2), so
 // the model is off by default (a Board without Models, or whose
 // AntiRollbackBurn is false, burns nothing); turned on, flashboot burns the
 // app's word and ssb flashboot's, forward only, after a successful

@@ -14,7 +14,7 @@ import (
 	"github.com/ws63emu/ws63emu/scenarios"
 )
 
-// BenchmarkS1Page loads the sweep page of S1 (DESIGN §8: W1 swept over
+// BenchmarkS1Page loads the sweep page of S1 (docs/design.md §8: W1 swept over
 // every operation, tear before, ~15k points) in headless Chromium: the
 // time from navigation to the page drawn, and from a click on the map to
 // the point's details shown, beside the target of 2 s. S1's sweep

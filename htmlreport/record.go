@@ -183,7 +183,7 @@ func (rec *recorder) settleFlag() {
 	rec.flags = append(rec.flags, st)
 }
 
-// flagFields are the fields of fota_upgrade_flag_area_t (spec §3.3), the
+// flagFields are the fields of fota_upgrade_flag_area_t (docs/sdk-mapping.md §3.3), the
 // offsets of upg/flag.go.
 var flagFields = func() []FlagField {
 	f := []FlagField{

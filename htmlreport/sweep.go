@@ -41,9 +41,7 @@ func SweepFrom(r *scenarios.SweepReport, o SweepOptions) (*SweepView, error) {
 	}
 	v.Doubles = len(r.Doubles)
 	counts := r.Counts("")
-	for _, name := range scenarios.VerdictOrder(counts) {
-		v.Verdicts = append(v.Verdicts, name)
-	}
+	v.Verdicts = append(v.Verdicts, scenarios.VerdictOrder(counts)...)
 	code := func(verdict string) int {
 		if i := slices.Index(v.Verdicts, verdict); i >= 0 {
 			return i

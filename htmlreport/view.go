@@ -100,7 +100,7 @@ type FlagView struct {
 	Status []FlagStatus `json:"status_names"` // legend of the retry statuses
 }
 
-// FlagField is a field of fota_upgrade_flag_area_t (spec §3.3).
+// FlagField is a field of fota_upgrade_flag_area_t (docs/sdk-mapping.md §3.3).
 type FlagField struct {
 	Name  string `json:"name"`
 	Off   int    `json:"off"`

@@ -1,5 +1,5 @@
 // Package image owns the WS63 signed firmware image: the 0x300-byte
-// secure header that ssb, flashboot and the app carry (spec §6.2), its
+// secure header that ssb, flashboot and the app carry (docs/sdk-mapping.md §6.2), its
 // signing and its verification at boot, the brainpoolP256r1 keys, and a
 // builder of synthetic firmware with realistic size and compressibility.
 //
@@ -11,7 +11,7 @@
 // id names the kind: app 0x4B0F2D1E, flashboot (and ssb) 0x4B1E3C1E,
 // flashboot backup 0x4B69871E; the code-info id is the one a FOTA package
 // uses for the image (app 0x4B0F2D2D, flashboot 0x4B1E3C2D). KeyArea has
-// the layout of the FOTA package key area too (spec §1.1), so upg reuses it.
+// the layout of the FOTA package key area too (docs/sdk-mapping.md §1.1), so upg reuses it.
 //
 // # Key chain
 //

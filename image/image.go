@@ -6,7 +6,7 @@ import (
 	"fmt"
 )
 
-// Record sizes (spec §6.2). A signed image is a key area, a code info and
+// Record sizes (docs/sdk-mapping.md §6.2). A signed image is a key area, a code info and
 // the code area: the header is HeaderLen bytes and the code starts right
 // after it (the boot ROM / flashboot jump to image start + HeaderLen).
 const (
@@ -35,8 +35,8 @@ const (
 	MaxCodeLen = (MaxLen - HeaderLen) &^ (CodeAlign - 1)
 )
 
-// Image ids (spec §6.2 and §6.3). The key-area id names the image; the
-// code-info id is the one the FOTA package uses for it (spec §1.4). ssb
+// Image ids (docs/sdk-mapping.md §6.2 and §6.3). The key-area id names the image; the
+// code-info id is the one the FOTA package uses for it (docs/sdk-mapping.md §1.4). ssb
 // shares the flashboot ids.
 const (
 	AppKeyAreaID         = 0x4B0F2D1E
@@ -128,7 +128,7 @@ func KindOf(keyAreaID uint32) (Kind, bool) {
 }
 
 // KeyArea is image_key_area_t (0x100 bytes). The FOTA package key area
-// (upg_key_area_data_t, spec §1.1) has the same layout, with
+// (upg_key_area_data_t, docs/sdk-mapping.md §1.1) has the same layout, with
 // CodeInfoAddr read as fota_info_addr and the version fields as the FOTA
 // key version.
 type KeyArea struct {

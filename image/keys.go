@@ -69,6 +69,7 @@ func (k *PrivateKey) PublicKeyXY() [PublicKeyLen]byte { return k.PublicKey.XY() 
 func PublicKeyFromXY(xy [PublicKeyLen]byte) (*PublicKey, error) {
 	x := new(big.Int).SetBytes(xy[:32])
 	y := new(big.Int).SetBytes(xy[32:])
+	//lint:ignore SA1019 brainpoolP256r1 has no crypto/ecdh implementation; the elliptic.Curve API is the only one
 	if !Curve().IsOnCurve(x, y) {
 		return nil, ErrKeyNotOnCurve
 	}
@@ -81,6 +82,7 @@ func NewPrivateKey(d *big.Int) (*PrivateKey, error) {
 	if d.Sign() <= 0 || d.Cmp(n) >= 0 {
 		return nil, ErrBadPrivateKey
 	}
+	//lint:ignore SA1019 brainpoolP256r1 has no crypto/ecdh implementation; the elliptic.Curve API is the only one
 	x, y := Curve().ScalarBaseMult(d.FillBytes(make([]byte, 32)))
 	return &PrivateKey{PublicKey: PublicKey{X: x, Y: y}, D: new(big.Int).Set(d)}, nil
 }
@@ -108,6 +110,7 @@ func (k *PrivateKey) SignDigest(digest [32]byte) ([SignatureLen]byte, error) {
 	gen := newRFC6979(k.D, digest[:], n)
 	for {
 		kk := gen.next()
+		//lint:ignore SA1019 brainpoolP256r1 has no crypto/ecdh implementation; the elliptic.Curve API is the only one
 		x, _ := c.ScalarBaseMult(kk.FillBytes(make([]byte, 32)))
 		r := new(big.Int).Mod(x, n)
 		if r.Sign() == 0 {
@@ -165,8 +168,11 @@ func verifyDigest(pub [PublicKeyLen]byte, digest [32]byte, sig [SignatureLen]byt
 	u1.Mod(u1, n)
 	u2 := new(big.Int).Mul(r, w)
 	u2.Mod(u2, n)
+	//lint:ignore SA1019 brainpoolP256r1 has no crypto/ecdh implementation; the elliptic.Curve API is the only one
 	x1, y1 := c.ScalarBaseMult(u1.FillBytes(make([]byte, 32)))
+	//lint:ignore SA1019 brainpoolP256r1 has no crypto/ecdh implementation; the elliptic.Curve API is the only one
 	x2, y2 := c.ScalarMult(pk.X, pk.Y, u2.FillBytes(make([]byte, 32)))
+	//lint:ignore SA1019 brainpoolP256r1 has no crypto/ecdh implementation; the elliptic.Curve API is the only one
 	x, y := c.Add(x1, y1, x2, y2)
 	if x.Sign() == 0 && y.Sign() == 0 {
 		return false

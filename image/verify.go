@@ -27,7 +27,7 @@ type VerifyOptions struct {
 	Sum256 func([]byte) [32]byte
 }
 
-// Verify checks an image as ssb and flashboot do at boot (spec §6.2).
+// Verify checks an image as ssb and flashboot do at boot (docs/sdk-mapping.md §6.2).
 //
 // With secure boot on, in order: both image ids match the kind (ErrImageID);
 // the key area's ECDSA signature over its first 0xC0 bytes under ParentKey

@@ -12,7 +12,7 @@ import (
 	"github.com/ws63emu/ws63emu/lzma"
 )
 
-// w1App is W1's v2 application image (DESIGN §8: 2 MiB of synthetic
+// w1App is W1's v2 application image (docs/design.md §8: 2 MiB of synthetic
 // code) compressed at the SDK's settings, as a .lzma file.
 func w1App(b *testing.B) (data, alone []byte) {
 	b.Helper()

@@ -2,12 +2,13 @@
 // library", src/middleware/utils/nv) as the upgrade flow needs it: the
 // on-flash page and key formats, the store's write algorithm (append,
 // invalidate, defragment), and the NV upgrade's merge of an NV image into
-// the store (nv_upg.c, run by the app at start-up, spec §4.7).
+// the store (nv_upg.c, run by the app at start-up, docs/sdk-mapping.md §4.7).
 //
 // # Format
 //
-// The format below was read from the real stores shared/reference/device
-// nv.bin (the NV data partition 0x10, flash 0x3FC000) and nv_factory.bin
+// The format below was read from two real stores (in the device reference
+// data some tests read, internal/testutil) — nv.bin (the NV data partition
+// 0x10, flash 0x3FC000) and nv_factory.bin
 // (the NV backup partition 0x09, flash 0x00C000) byte by byte, and the
 // field meanings confirmed against the SDK's nv_key.h, nv_page.h and
 // nv_store.h. Every one of the 97 keys in each file passes the CRC below;

@@ -62,13 +62,6 @@ func kv(key, value string) string {
 	return key + "=" + value
 }
 
-func onOff(b bool) string {
-	if b {
-		return "on"
-	}
-	return "off"
-}
-
 func hex32(v uint32) string { return fmt.Sprintf("0x%x", v) }
 
 // DeviceCmd is `device layout=compress|ab [flash=FILE] [root-key=PEM|none]
@@ -408,7 +401,7 @@ func (c *UserVerifyCmd) hooks() (inApp, inFlashboot bool) {
 // What an expect line checks.
 const (
 	WhatRunning = "running" // the running app image's name ("none" when no app runs)
-	WhatVerdict = "verdict" // the verdict (DESIGN §5)
+	WhatVerdict = "verdict" // the verdict (docs/design.md §5)
 	WhatResult  = "result"  // update_result in the flag area
 	WhatError   = "error"   // the errcode of the last app call
 	WhatRetries = "retries" // consumed attempts of an image of the stored package

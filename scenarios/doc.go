@@ -1,7 +1,7 @@
 // Package scenarios runs scenario scripts: plain-text descriptions of what
 // happens to one emulated WS63 — manufacture, factory burn, boots, package
 // reception, power cuts, flash faults — with expectations about what the
-// device does (DESIGN §4). `ws63emu run FILE.scn` is its command line.
+// device does (docs/design.md §4). `ws63emu run FILE.scn` is its command line.
 //
 // # Language
 //
@@ -175,7 +175,7 @@
 //
 // fault bad-sector marks a sector bad, in one of two modes named for what
 // they are on real NOR, where the SFC driver never reads a program or erase
-// failure status and reports only a not-ready timeout (spec §3.5):
+// failure status and reports only a not-ready timeout (docs/sdk-mapping.md §3.5):
 //
 //   - mode=stuck (the default, realistic): the sector is worn. Its programs
 //     and erases report success but leave flash.WornStuckBits bits stuck at
@@ -194,7 +194,7 @@
 // as cut op=N counts (1 is the next). fault program-fail op=N is the same
 // timeout for a page program only (flash.Device.FailProgramAt): inside
 // flashboot's LZMA decode loop the SDK reports it as
-// ERRCODE_UPG_DECOMPRESS_FAIL (spec §4.4), elsewhere as the driver's code.
+// ERRCODE_UPG_DECOMPRESS_FAIL (docs/sdk-mapping.md §4.4), elsewhere as the driver's code.
 // The rule is that operation and no other: if program-fail's operation is
 // a block erase, the erase is done and nothing fails (the failure does
 // not move on to a later program). Pick N
@@ -266,11 +266,11 @@
 // most recently and new is the app in the package stored most recently (for
 // a package file=, the declared image whose bytes it carries) — after an
 // ab-upgrade, the app running when it began and its image; a device
-// that is off has no verdict yet. The verdicts are DESIGN §5's (upgraded,
+// that is off has no verdict yet. The verdicts are docs/design.md §5's (upgraded,
 // kept-old, fell-back, retries-exhausted, brick, no-boot, rollback,
 // nv-lost), mixed (an app runs that is neither old nor new) and
 // false-success (a failed upgrade recorded as UPDATE_SUCCESS, the SDK's
-// third unsafe window, spec §3.7 (c); see emulator's package doc). region is the AB region the running app
+// third unsafe window, docs/sdk-mapping.md §3.7 (c); see emulator's package doc). region is the AB region the running app
 // booted from ("none" when no app runs or the device is not AB). result is update_result in the flag area
 // (an erased flag reads Result(4294967295)). retries NAME=N reads the three
 // retry bytes of image NAME (a declared image, or the words app and
@@ -330,7 +330,7 @@
 //
 // A point whose verdict is false-success (emulator.Device.FalseSuccess: the
 // flag area records UPDATE_SUCCESS but an image of the package is not in
-// its partition) shows the SDK's third unsafe window (spec §3.7 (c)); like
+// its partition) shows the SDK's third unsafe window (docs/sdk-mapping.md §3.7 (c)); like
 // any verdict it fails the point unless the script's expect allows it, and
 // the report lists it with its reproduction token.
 //

@@ -21,5 +21,5 @@ func Lessons() fs.FS {
 }
 
 // VerdictOrder lists the verdicts of counts in the order reports use:
-// DESIGN §5's, then "off", then any other alphabetically.
+// docs/design.md §5's, then "off", then any other alphabetically.
 func VerdictOrder(counts map[string]int) []string { return verdictOrder(counts) }

@@ -2,7 +2,7 @@ package scenarios
 
 import "slices"
 
-// verdicts are the values of emulator.Verdict (DESIGN §5, plus "mixed": an
+// verdicts are the values of emulator.Verdict (docs/design.md §5, plus "mixed": an
 // app runs that is neither the old nor the new one, and "false-success": a
 // failed upgrade recorded as UPDATE_SUCCESS); states are the
 // emulator.State names. The parser checks expect lines against them.

@@ -17,7 +17,7 @@ import (
 	"github.com/ws63emu/ws63emu/upg"
 )
 
-// Limits on scenario input (DESIGN §9: parsers treat input as hostile).
+// Limits on scenario input (docs/design.md §9: parsers treat input as hostile).
 const (
 	MaxLineLen  = 4096    // bytes in one line
 	MaxFileLen  = 1 << 20 // bytes in one scenario file

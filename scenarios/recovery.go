@@ -53,7 +53,7 @@ import (
 // rollback-burn=on turns on the anti-rollback burning model (ssb burns the
 // efuse flashboot-version word, flashboot the app-version word, forward
 // only, after booting a newer version). It is a model, off by default:
-// nothing in the open-source SDK burns these words (spec §1.6 step 8,
+// nothing in the open-source SDK burns these words (docs/sdk-mapping.md §1.6 step 8,
 // §6.2), so by default they stay as the factory left them.
 
 // Kinds and expectations added by the models.

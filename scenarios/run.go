@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -209,8 +210,19 @@ func (r *Runner) Device() *emulator.Device { return r.dev }
 // failed expectation (an *ExpectError) or command that cannot be carried
 // out (a *CommandError); the report covers what ran either way.
 func (r *Runner) Run() (*Report, error) {
+	return r.RunContext(context.Background())
+}
+
+// RunContext is Run, stopping between commands when ctx is done: the
+// report is then of the commands run, and the error wraps ctx's cause
+// (context.Cause).
+func (r *Runner) RunContext(ctx context.Context) (*Report, error) {
 	var err error
 	for _, c := range r.s.Commands {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("scenarios: %s: stopped before line %d: %w", r.s.File, c.LineNo(), context.Cause(ctx))
+			break
+		}
 		r.rep.Commands++
 		if r.o.Observe != nil {
 			r.o.Observe(c, r.dev)
@@ -1058,7 +1070,7 @@ func (r *Runner) flag() (*upg.Flag, error) {
 }
 
 // retries reports the consumed attempts of one image of the stored
-// package from its three retry bytes (spec §3.3): the count of leading
+// package from its three retry bytes (docs/sdk-mapping.md §3.3): the count of leading
 // 0x00 bytes while the image is not finished. 00 00 00 is "finished" —
 // except for the image that used its third attempt when update_result is
 // RETRY_ALL_FAILED, which is 3 (the SDK leaves the same bytes for both).

@@ -230,7 +230,7 @@ expect running a1
 
 // TestSDKMadePackage replays the SDK packer's own update.fwpkg on a device
 // burned with the v1 images beside it: the device must then run the v2
-// app (DESIGN §1.2: a package made by build_upg_pkg.py is accepted and
+// app (docs/design.md §1.2: a package made by build_upg_pkg.py is accepted and
 // applied).
 func TestSDKMadePackage(t *testing.T) {
 	dir := filepath.Dir(testutil.Reference(t, "sdk-made/update.fwpkg"))

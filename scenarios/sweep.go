@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -121,6 +122,11 @@ type SweepOptions struct {
 	// Progress, when set, is called with (points done, points to run)
 	// as points finish, at most about 200 times; calls are serialised.
 	Progress func(done, total int)
+	// PhaseProgress, when set, is called as each long phase advances:
+	// phase "points", "double cuts" or "determinism", with the work done
+	// and the work of the phase (at most about 200 calls a phase, and
+	// one with done == total at its end); calls are serialised.
+	PhaseProgress func(phase string, done, total int)
 	// Logger receives the reference run's trace events (zap.NewNop() if
 	// nil); the points' events are not logged.
 	Logger *zap.Logger
@@ -201,7 +207,11 @@ type Reference struct {
 
 // SweepReport is the result of a sweep (or of one shard of it).
 type SweepReport struct {
-	File string `json:"file"`
+	// FormatVersion is SweepFormatVersion; Tool is the program and
+	// version that wrote the report ("ws63emu v1.2.3"), set by the CLI.
+	FormatVersion int    `json:"format_version"`
+	Tool          string `json:"tool,omitempty"`
+	File          string `json:"file"`
 	// Script is the SHA-256 of the script's canonical text (Script.String),
 	// which tokens carry so that replay notices a changed scenario.
 	Script string   `json:"script_sha256"`
@@ -226,8 +236,30 @@ type SweepReport struct {
 	// sorted by first point, then operation.
 	Double  int            `json:"double,omitempty"`
 	Doubles []DoubleResult `json:"doubles,omitempty"`
+	// Partial is set when the sweep was stopped (SweepContext) before
+	// the end: the phase it was in and how far it got. A partial report
+	// does not pass (Passed).
+	Partial *Partial `json:"partial,omitempty"`
 	// Points are the points run, sorted by Index.
 	Points []PointResult `json:"points"`
+}
+
+// SweepFormatVersion is the format_version of the JSON reports this
+// package writes (docs/schema/sweep-report.schema.json describes it);
+// DecodeSweepReport reads it and the reports before it had one (0).
+const SweepFormatVersion = 1
+
+// Partial says how far a stopped sweep got: Done of Of units (points,
+// double cuts or determinism samples) of Phase, stopped by Cause.
+type Partial struct {
+	Phase string `json:"phase"`
+	Done  int    `json:"done"`
+	Of    int    `json:"of"`
+	Cause string `json:"cause"`
+}
+
+func (p *Partial) String() string {
+	return fmt.Sprintf("stopped (%s) in the %s phase: %d of %d %s done", p.Cause, p.Phase, p.Done, p.Of, p.Phase)
 }
 
 // Failed lists the points that failed their expectations, in index order.
@@ -252,11 +284,11 @@ func (r *SweepReport) FailedDoubles() []DoubleResult {
 	return out
 }
 
-// Passed reports whether the reference run, every point and every
-// double-cut point passed, and the determinism check, when it ran, found
+// Passed reports whether the sweep ran to its end (no Partial), and the
+// reference run, every point and every double-cut point passed, and the determinism check, when it ran, found
 // no mismatch.
 func (r *SweepReport) Passed() bool {
-	return r.Reference.Pass && len(r.Failed()) == 0 && len(r.FailedDoubles()) == 0 &&
+	return r.Partial == nil && r.Reference.Pass && len(r.Failed()) == 0 && len(r.FailedDoubles()) == 0 &&
 		(r.Determinism == nil || len(r.Determinism.Mismatches) == 0)
 }
 
@@ -321,6 +353,7 @@ type recording struct {
 	ref     Reference
 	digests *digester
 	memo    *upg.Memo
+	ctx     context.Context // stops the points (SweepContext); nil: never
 }
 
 // sweepBlock finds the sweep block and checks its commands.
@@ -615,6 +648,15 @@ func (rec *recording) points(o *SweepOptions) (mine []pointSpec, total int) {
 // run up to it fails); failing points and a failing reference run are in
 // the report (SweepReport.Passed).
 func Sweep(s *Script, o SweepOptions) (*SweepReport, error) {
+	return SweepContext(context.Background(), s, o)
+}
+
+// SweepContext is Sweep, stopping early when ctx is done. A sweep
+// stopped after its reference run returns a report of the work finished
+// (every point of a prefix of the shard's points; the double cuts and the
+// determinism check only if they finished) with Partial saying how far
+// it got, and no error; stopped before, it returns ctx's cause.
+func SweepContext(ctx context.Context, s *Script, o SweepOptions) (*SweepReport, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
@@ -622,54 +664,107 @@ func Sweep(s *Script, o SweepOptions) (*SweepReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("scenarios: sweep %s: stopped after the reference run: %w", s.File, context.Cause(ctx))
+	}
+	rec.ctx = ctx
 	specs, total := rec.points(&o)
 	rep := &SweepReport{
 		File: s.File, Script: ScriptSum(s), Seed: rec.seed, Stride: o.Stride,
 		Shards: o.Shards, ShardList: []int{o.Shard},
 		Ops: len(rec.cuts), FirstOp: rec.cuts[0].op.Index, Total: total,
 		Reference: rec.ref, Points: make([]PointResult, len(specs)),
+		FormatVersion: SweepFormatVersion,
 	}
 	for _, m := range o.Tears {
 		rep.Tears = append(rep.Tears, m.String())
 	}
-	rec.runAll(&o, specs, rep.Points)
+	if n := rec.runAll(&o, specs, rep.Points); n < len(specs) {
+		rep.Points = rep.Points[:n]
+		rep.Partial = &Partial{Phase: "points", Done: n, Of: len(specs), Cause: context.Cause(ctx).Error()}
+		return rep, nil
+	}
 	if o.Double > 0 {
 		rep.Double = o.Double
-		rep.Doubles = rec.runDoubles(&o, specs, rep.Points)
+		var n, of int
+		rep.Doubles, n, of = rec.runDoubles(&o, specs, rep.Points)
+		if n < of {
+			rep.Partial = &Partial{Phase: "double cuts", Done: n, Of: of, Cause: context.Cause(ctx).Error()}
+			return rep, nil
+		}
 	}
 	if o.VerifyDeterminism > 0 {
-		rep.Determinism = rec.checkDeterminism(&o, specs, rep.Points)
+		d, n, of := rec.checkDeterminism(&o, specs, rep.Points)
+		if n < of {
+			rep.Partial = &Partial{Phase: "determinism", Done: n, Of: of, Cause: context.Cause(ctx).Error()}
+			return rep, nil
+		}
+		rep.Determinism = d
 	}
 	return rep, nil
 }
 
+// progress reports phase progress (SweepOptions.Progress for points,
+// PhaseProgress for every phase): every step-th unit and at the end.
+type progress struct {
+	o     *SweepOptions
+	phase string
+	total int
+	step  int
+	done  atomic.Int64
+	mu    sync.Mutex
+}
+
+func newProgress(o *SweepOptions, phase string, total int) *progress {
+	return &progress{o: o, phase: phase, total: total, step: max(total/200, 1)}
+}
+
+// add counts one unit done.
+func (p *progress) add() {
+	n := int(p.done.Add(1))
+	if n%p.step != 0 && n != p.total {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.phase == "points" && p.o.Progress != nil {
+		p.o.Progress(n, p.total)
+	}
+	if p.o.PhaseProgress != nil {
+		p.o.PhaseProgress(p.phase, n, p.total)
+	}
+}
+
 // runAll runs specs on o.Jobs workers; out[i] gets specs[i]'s result.
-func (rec *recording) runAll(o *SweepOptions, specs []pointSpec, out []PointResult) {
-	var done atomic.Int64
-	var mu sync.Mutex
-	step := max(len(specs)/200, 1)
-	rec.parallel(o.Jobs, len(specs), func(w *worker, i int) {
+// It returns how many ran: all, or fewer when the sweep's context is
+// done (then out[:n] are the results).
+func (rec *recording) runAll(o *SweepOptions, specs []pointSpec, out []PointResult) int {
+	pr := newProgress(o, "points", len(specs))
+	return rec.parallel(o.Jobs, len(specs), func(w *worker, i int) {
 		out[i] = rec.run(w, o, specs[i])
-		if n := int(done.Add(1)); o.Progress != nil && (n%step == 0 || n == len(specs)) {
-			mu.Lock()
-			o.Progress(n, len(specs))
-			mu.Unlock()
-		}
+		pr.add()
 	})
 }
 
 // parallel calls fn(w, i) for every i in [0, n) on up to jobs goroutines,
 // each with its own worker; workers pull indices in order, and fn stores
 // its result by index, so the outcome does not depend on jobs.
-func (rec *recording) parallel(jobs, n int, fn func(w *worker, i int)) {
+//
+// When rec.ctx is done the workers take no new index: parallel returns
+// the count k of indices run, and they are exactly [0, k).
+func (rec *recording) parallel(jobs, n int, fn func(w *worker, i int)) int {
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	ctx := rec.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	for range min(jobs, max(n, 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			w := rec.newWorker()
-			for {
+			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
 				if i >= n {
 					return
@@ -679,6 +774,7 @@ func (rec *recording) parallel(jobs, n int, fn func(w *worker, i int)) {
 		}()
 	}
 	wg.Wait()
+	return min(int(next.Load()), n)
 }
 
 // ---- tokens ----

@@ -28,7 +28,7 @@ func (p *memPeak) sample() {
 	p.mu.Unlock()
 }
 
-// BenchmarkS1 is DESIGN §8's S1: W1 (testdata/sweeps/w1.scn) swept over
+// BenchmarkS1 is docs/design.md §8's S1: W1 (testdata/sweeps/w1.scn) swept over
 // every flash operation of store, flashboot's upgrade and the first boot
 // of the new app, tear before — about 55,600 points. Beside it, in the same
 // process, a naive sweep over a sample of the same points: each point

@@ -37,10 +37,17 @@ func eventText(e emulator.Event) string {
 // checkDeterminism reruns a sample of specs (whose results are in
 // results) twice each on fresh workers and compares; the first and the
 // last are replayed plainly as well.
-func (rec *recording) checkDeterminism(o *SweepOptions, specs []pointSpec, results []PointResult) *DeterminismCheck {
+//
+// It returns the samples checked (all, or fewer when the sweep's context
+// is done), of how many.
+func (rec *recording) checkDeterminism(o *SweepOptions, specs []pointSpec, results []PointResult) (_ *DeterminismCheck, done, of int) {
 	d := &DeterminismCheck{Mismatches: []string{}}
 	n := min(o.VerifyDeterminism, len(specs))
+	pr := newProgress(o, "determinism", n)
 	for i := range n {
+		if rec.ctx != nil && rec.ctx.Err() != nil {
+			return d, i, n
+		}
 		k := (len(specs) - 1) * i / max(n-1, 1)
 		if n == 1 {
 			k = 0
@@ -68,6 +75,7 @@ func (rec *recording) checkDeterminism(o *SweepOptions, specs []pointSpec, resul
 					p.index, pt.Verdict, pt.Boots, pt.FlashDigest, want.Verdict, want.Boots, want.FlashDigest))
 			}
 		}
+		pr.add()
 	}
-	return d
+	return d, n, n
 }

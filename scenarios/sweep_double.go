@@ -149,14 +149,17 @@ func (r *Runner) resumeUntil(from int, at func(Command), stop func() bool) error
 
 // runDoubles runs the double cuts of every point of specs on o.Jobs
 // workers; the result is in spec order, each point's in operation order.
-func (rec *recording) runDoubles(o *SweepOptions, specs []pointSpec, firsts []PointResult) []DoubleResult {
+// It returns the points whose double cuts ran too (all, or a prefix when
+// the sweep's context is done), of how many.
+func (rec *recording) runDoubles(o *SweepOptions, specs []pointSpec, firsts []PointResult) (out []DoubleResult, done, of int) {
 	per := make([][]DoubleResult, len(specs))
-	rec.parallel(o.Jobs, len(specs), func(w *worker, i int) {
+	pr := newProgress(o, "double cuts", len(specs))
+	n := rec.parallel(o.Jobs, len(specs), func(w *worker, i int) {
 		per[i] = rec.runDouble(w, o, specs[i], firsts[i])
+		pr.add()
 	})
-	var out []DoubleResult
-	for _, d := range per {
+	for _, d := range per[:n] {
 		out = append(out, d...)
 	}
-	return out
+	return out, n, len(specs)
 }

@@ -116,9 +116,16 @@ func replayWith(s *Script, op uint64, t flash.Tear, o Options, second func(r *Ru
 // t2; then the commands after sweep-end again from the start, after a
 // power-on — what Sweep's double cuts do (DoubleResult).
 func ReplayDouble(s *Script, op uint64, t flash.Tear, op2 uint64, t2 flash.Tear, o Options) (*Report, DoubleResult, error) {
+	rep, res, _, err := replayDouble(s, op, t, op2, t2, o)
+	return rep, res, err
+}
+
+// replayDouble is ReplayDouble; it also returns the runner (nil when the
+// script has no sweep block).
+func replayDouble(s *Script, op uint64, t flash.Tear, op2 uint64, t2 flash.Tear, o Options) (*Report, DoubleResult, *Runner, error) {
 	res := DoubleResult{First: -1, Op: op2, Tear: t2.String()}
 	var final *Runner
-	rep, _, _, err := replayWith(s, op, t, o, func(r *Runner, from int) error {
+	rep, _, r1, err := replayWith(s, op, t, o, func(r *Runner, from int) error {
 		d, f := r.dev, r.dev.Flash
 		r0 := r.fork() // the bookkeeping after the first cut, as Sweep's
 		d.Note(fmt.Sprintf("replay: second power cut at flash op #%d (%s)", op2, t2))
@@ -151,7 +158,33 @@ func ReplayDouble(s *Script, op uint64, t flash.Tear, op2 uint64, t2 flash.Tear,
 		return err
 	})
 	if final != nil {
-		return &final.rep, res, err
+		return &final.rep, res, final, err
 	}
-	return rep, res, err
+	return rep, res, r1, err
+}
+
+// ReplayFlash replays a token's point as Replay (or ReplayDouble when the
+// token has a second cut) and also returns the device's flash at the end
+// (nil when no device was made): what ws63emu replay --flash-out saves.
+func ReplayFlash(s *Script, tok Token, o Options) (*Report, PointResult, DoubleResult, []byte, error) {
+	var (
+		rep *Report
+		pt  PointResult
+		dr  DoubleResult
+		r   *Runner
+		err error
+	)
+	if tok.Tear2 != nil {
+		rep, dr, r, err = replayDouble(s, tok.Op, tok.Tear, tok.Op2, *tok.Tear2, o)
+	} else {
+		rep, pt, r, err = replay(s, tok.Op, tok.Tear, o)
+	}
+	var img []byte
+	if r != nil && r.dev != nil {
+		img = r.dev.Flash.Bytes()
+	}
+	if r != nil {
+		r.Close() // the SDK engine's app process, if any
+	}
+	return rep, pt, dr, img, err
 }

@@ -10,13 +10,14 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // MaxSweepReportLen bounds a sweep report file read back (DecodeSweepReport):
 // a full sweep of the largest scenarios is a few tens of MiB.
 const MaxSweepReportLen = 64 << 20
 
-// verdictOrder is the order summaries list verdicts in: DESIGN §5's,
+// verdictOrder is the order summaries list verdicts in: docs/design.md §5's,
 // then "off", then anything else alphabetically.
 func verdictOrder(counts map[string]int) []string {
 	var out []string
@@ -101,6 +102,9 @@ func (r *SweepReport) WriteSummary(w io.Writer, maxFailures int) {
 	ref := "pass"
 	if !r.Reference.Pass {
 		ref = "FAIL: " + r.Reference.Failure
+	}
+	if r.Partial != nil {
+		fmt.Fprintf(w, "PARTIAL: %s\n", r.Partial)
 	}
 	fmt.Fprintf(w, "reference run (no cut): %s, %d boots, %s\n", r.Reference.Verdict, r.Reference.Boots, ref)
 	fmt.Fprintf(w, "verdicts: %s\n", countsText(r.Counts("")))
@@ -232,6 +236,9 @@ func DecodeSweepReport(name string, rd io.Reader) (*SweepReport, error) {
 		}
 		return nil, fmt.Errorf("%w: %s: offset %d: %v", ErrSweepReport, name, dec.InputOffset(), err)
 	}
+	if r.FormatVersion < 0 || r.FormatVersion > SweepFormatVersion {
+		return nil, fmt.Errorf("%w: %s: format_version %d: this ws63emu reads up to %d", ErrSweepReport, name, r.FormatVersion, SweepFormatVersion)
+	}
 	if err := r.check(); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrSweepReport, name, err)
 	}
@@ -249,6 +256,9 @@ func (r *SweepReport) check() error {
 		if s < 0 || s >= r.Shards || (i > 0 && s <= r.ShardList[i-1]) {
 			return fmt.Errorf("shard_list %v: want increasing shard numbers below %d", r.ShardList, r.Shards)
 		}
+	}
+	if p := r.Partial; p != nil && (p.Done < 0 || p.Done > p.Of) {
+		return fmt.Errorf("partial: %d of %d done", p.Done, p.Of)
 	}
 	for i, p := range r.Points {
 		if p.Index < 0 || p.Index >= r.Total {
@@ -293,6 +303,9 @@ func MergeSweeps(parts ...*SweepReport) (*SweepReport, error) {
 	out.Doubles = nil
 	out.ShardList = nil
 	out.Determinism = nil
+	out.Partial = nil
+	out.FormatVersion = SweepFormatVersion
+	var done, of int // Partial of the merge: the stopped parts' counts, the others' points
 	seen := map[int]bool{}
 	for i, p := range parts {
 		switch {
@@ -312,6 +325,14 @@ func MergeSweeps(parts ...*SweepReport) (*SweepReport, error) {
 			seen[s] = true
 			out.ShardList = append(out.ShardList, s)
 		}
+		if p.Partial != nil {
+			if out.Partial == nil {
+				out.Partial = &Partial{Phase: p.Partial.Phase, Cause: fmt.Sprintf("report %d: %s", i+1, p.Partial.Cause)}
+			}
+			done, of = done+p.Partial.Done, of+p.Partial.Of
+		} else {
+			done, of = done+len(p.Points), of+len(p.Points)
+		}
 		out.Points = append(out.Points, p.Points...)
 		out.Doubles = append(out.Doubles, p.Doubles...)
 		if p.Determinism != nil {
@@ -322,6 +343,9 @@ func MergeSweeps(parts ...*SweepReport) (*SweepReport, error) {
 			out.Determinism.Replayed += p.Determinism.Replayed
 			out.Determinism.Mismatches = append(out.Determinism.Mismatches, p.Determinism.Mismatches...)
 		}
+	}
+	if out.Partial != nil {
+		out.Partial.Done, out.Partial.Of = done, of
 	}
 	sort.Ints(out.ShardList)
 	sort.Slice(out.Points, func(i, j int) bool { return out.Points[i].Index < out.Points[j].Index })
@@ -338,6 +362,7 @@ type junitSuites struct {
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
+	Time     string       `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
 
@@ -345,12 +370,14 @@ type junitSuite struct {
 	Name     string      `xml:"name,attr"`
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
+	Time     string      `xml:"time,attr"`
 	Cases    []junitCase `xml:"testcase"`
 }
 
 type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
 }
@@ -361,48 +388,83 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-// JUnit renders the report as JUnit XML: a summary test case (failing
-// when the reference run or any point failed, with the text summary as its
-// output) and one failing test case per failing point, whose text has the
-// reproduction command.
-func (r *SweepReport) JUnit() ([]byte, error) {
+// JUnitClass is the JUnit class name of a scenario file's cases:
+// "ws63emu.sweep." and the file with every character other than a
+// letter, digit or '_' made '_', so that CI tools, which split a class
+// name at its last '.', see package ws63emu.sweep and one class per file.
+func JUnitClass(kind, file string) string {
+	b := []byte(file)
+	for i, c := range b {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	return "ws63emu." + kind + "." + string(b)
+}
+
+func junitSeconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
+// JUnit renders the report as JUnit XML with no times (JUnitTimed).
+func (r *SweepReport) JUnit() ([]byte, error) { return r.JUnitTimed(0) }
+
+// JUnitTimed renders the report as JUnit XML in two suites: "summary"
+// has one case for the sweep as a whole — failing when the reference
+// run fails, the determinism check finds a mismatch or the sweep was
+// stopped (Partial) — with the text summary as its output; "points" has
+// one failing case per failing point and double cut, whose text has the
+// reproduction command. Each failure is counted once. wall is the wall
+// time the sweep took (the CLI measures it; 0 when unknown, as after a
+// merge): the summary case's and the suites' time attribute; the point
+// cases have time 0, as the sweep does not time points one by one.
+func (r *SweepReport) JUnitTimed(wall time.Duration) ([]byte, error) {
 	failed := r.Failed()
 	failedDoubles := r.FailedDoubles()
-	class := "ws63emu.sweep." + r.File
+	class := JUnitClass("sweep", r.File)
 	var sum bytes.Buffer
 	r.WriteSummary(&sum, 20)
-	summary := junitCase{Name: "summary", Classname: class, SystemOut: sum.String()}
-	if !r.Passed() {
-		msg := fmt.Sprintf("%d of %d points failed", len(failed), len(r.Points))
-		if len(failedDoubles) > 0 {
-			msg += fmt.Sprintf(", %d of %d double cuts", len(failedDoubles), len(r.Doubles))
-		}
-		if !r.Reference.Pass {
-			msg = "the reference run failed: " + r.Reference.Failure
-		}
-		summary.Failure = &junitFailure{Message: msg, Type: "sweep", Text: sum.String()}
+	summary := junitCase{Name: "summary", Classname: class, Time: junitSeconds(wall), SystemOut: sum.String()}
+	var why []string
+	if r.Partial != nil {
+		why = append(why, "interrupted: "+r.Partial.String())
 	}
-	suite := junitSuite{Name: "sweep " + r.File, Tests: 1 + len(failed) + len(failedDoubles), Failures: len(failed) + len(failedDoubles), Cases: []junitCase{summary}}
+	if !r.Reference.Pass {
+		why = append(why, "the reference run failed: "+r.Reference.Failure)
+	}
+	if r.Determinism != nil && len(r.Determinism.Mismatches) > 0 {
+		why = append(why, fmt.Sprintf("the determinism check found %d mismatches", len(r.Determinism.Mismatches)))
+	}
+	if len(why) > 0 {
+		summary.Failure = &junitFailure{Message: strings.Join(why, "; "), Type: "sweep", Text: sum.String()}
+	}
+	sumSuite := junitSuite{Name: "sweep " + r.File + " summary", Tests: 1, Time: junitSeconds(wall), Cases: []junitCase{summary}}
 	if summary.Failure != nil {
-		suite.Failures++
+		sumSuite.Failures = 1
 	}
+	points := junitSuite{Name: "sweep " + r.File + " points", Time: junitSeconds(0)}
 	for _, p := range failed {
-		suite.Cases = append(suite.Cases, junitCase{
+		points.Cases = append(points.Cases, junitCase{
 			Name:      fmt.Sprintf("point %d: op %d %s 0x%06x (%s) tear %s", p.Index, p.Op, p.Kind, p.Addr, p.Phase, p.Tear),
 			Classname: class,
+			Time:      junitSeconds(0),
 			Failure: &junitFailure{Message: "verdict " + p.Verdict + ": " + p.Failure, Type: "expectation",
 				Text: fmt.Sprintf("%s\nboots after the cut: %d\nflash digest: %s\nreproduce: ws63emu replay %s\n", p.Failure, p.Boots, p.FlashDigest, ShellQuote(p.Token))},
 		})
 	}
 	for _, d := range failedDoubles {
-		suite.Cases = append(suite.Cases, junitCase{
+		points.Cases = append(points.Cases, junitCase{
 			Name:      fmt.Sprintf("double cut after point %d: op %d %s 0x%06x (%s) tear %s", d.First, d.Op, d.Kind, d.Addr, d.Phase, d.Tear),
 			Classname: class,
+			Time:      junitSeconds(0),
 			Failure: &junitFailure{Message: "verdict " + d.Verdict + ": " + d.Failure, Type: "expectation",
 				Text: fmt.Sprintf("%s\nboots after the second cut: %d\nflash digest: %s\nreproduce: ws63emu replay %s\n", d.Failure, d.Boots, d.FlashDigest, ShellQuote(d.Token))},
 		})
 	}
-	doc := junitSuites{Name: "ws63emu sweep", Tests: suite.Tests, Failures: suite.Failures, Suites: []junitSuite{suite}}
+	points.Tests, points.Failures = len(points.Cases), len(points.Cases)
+	doc := junitSuites{Name: "ws63emu sweep", Tests: sumSuite.Tests + points.Tests, Failures: sumSuite.Failures + points.Failures,
+		Time: junitSeconds(wall), Suites: []junitSuite{sumSuite}}
+	if len(points.Cases) > 0 {
+		doc.Suites = append(doc.Suites, points)
+	}
 	b, err := xml.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return nil, err

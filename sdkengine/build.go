@@ -92,7 +92,7 @@ type Variant struct {
 // Variants are the two builds: the app as ws63_liteos_app.config, flashboot
 // as ws63_flashboot.config plus WS63_PRODUCT_NONE, __NON_OS__ and the
 // sample verifier (sdk-src README). CONFIG_MIDDLEWARE_SUPPORT_UPG_COMPRESS_ENCRY
-// is on in both default configs (spec §4.4); without it flashboot's LZMA
+// is on in both default configs (docs/sdk-mapping.md §4.4); without it flashboot's LZMA
 // task never drains its output buffer for an image whose re_enc_flag is
 // set and overruns it.
 var Variants = []Variant{

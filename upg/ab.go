@@ -9,7 +9,7 @@ import (
 	"github.com/ws63emu/ws63emu/partition"
 )
 
-// AB scheme (CONFIG_MIDDLEWARE_SUPPORT_UPG_AB, spec §5,
+// AB scheme (CONFIG_MIDDLEWARE_SUPPORT_UPG_AB, docs/sdk-mapping.md §5,
 // src/middleware/chips/ws63/update/ab_upg/upg_ab.c). Partitions 0x20 and
 // 0x21 form one span: region A at its start, region B after it, and the
 // 4 KiB config page at the end of 0x21.

@@ -35,7 +35,7 @@ func TestABConfigRecordSize(t *testing.T) {
 		t.Errorf("7 bytes: %v, want ErrRecordSize", err)
 	}
 	if ABConfigPageLen != 0x1000 || ABConfigMagic != 0x70746C6C {
-		t.Errorf("constants differ from spec §5")
+		t.Errorf("constants differ from docs/sdk-mapping.md §5")
 	}
 }
 

@@ -56,7 +56,7 @@ func rawPackage(t *testing.T, appSize int) []byte {
 	return pkg
 }
 
-// TestRawImageTooBigErasesFirst: spec §4.3 — the whole target partition is
+// TestRawImageTooBigErasesFirst: docs/sdk-mapping.md §4.3 — the whole target partition is
 // erased before the size check, so a raw image larger than its partition
 // fails each attempt (ERRCODE_FAIL) after destroying the old contents.
 func TestRawImageTooBigErasesFirst(t *testing.T) {
@@ -88,7 +88,7 @@ func TestRawImageTooBigErasesFirst(t *testing.T) {
 	}
 }
 
-// TestRawImageCopiesImageLen: spec §4.3 — exactly image_len bytes are
+// TestRawImageCopiesImageLen: docs/sdk-mapping.md §4.3 — exactly image_len bytes are
 // copied, not re-aligned, and nothing is re-encrypted (§4.8).
 func TestRawImageCopiesImageLen(t *testing.T) {
 	tab := partition.Default(partition.LayoutCompress)
@@ -115,7 +115,7 @@ func TestRawImageCopiesImageLen(t *testing.T) {
 	}
 }
 
-// TestStartBeforeInitRecordsSuccess: spec §4.2 step 1 — uapi_upg_start
+// TestStartBeforeInitRecordsSuccess: docs/sdk-mapping.md §4.2 step 1 — uapi_upg_start
 // before uapi_upg_init still runs the direct finish; the RAM temporary
 // result is still UPDATE_SUCCESS, so a pending upgrade is cancelled and
 // recorded as a success.
@@ -139,7 +139,7 @@ func TestStartBeforeInitRecordsSuccess(t *testing.T) {
 	}
 }
 
-// TestReadPackageLengthCast: spec §3.6 — the length goes through a 16-bit
+// TestReadPackageLengthCast: docs/sdk-mapping.md §3.6 — the length goes through a 16-bit
 // cast (0 and multiples of 0x10000 are INVALID_BUFF_LEN) and the offset is
 // checked against the whole fota partition, flag tail included.
 func TestReadPackageLengthCast(t *testing.T) {
@@ -167,7 +167,7 @@ func TestReadPackageLengthCast(t *testing.T) {
 	}
 }
 
-// TestNVRecordResultIsStartResult: spec §4.2 step 5 — the NV entry's result
+// TestNVRecordResultIsStartResult: docs/sdk-mapping.md §4.2 step 5 — the NV entry's result
 // does not stop the loop, and, the packer putting NV last, it is what
 // uapi_upg_start returns: here its flag write times out (the driver's
 // code), and the upgrade stays pending.
@@ -200,7 +200,7 @@ func TestNVRecordResultIsStartResult(t *testing.T) {
 	}
 }
 
-// TestNVEntryDoesNotStopLoop: spec §4.2 step 5 — upg_perform_nv_task's
+// TestNVEntryDoesNotStopLoop: docs/sdk-mapping.md §4.2 step 5 — upg_perform_nv_task's
 // result does not stop the image loop. A package whose hash table has the
 // NV entry before the flashboot image (the packer puts NV last; the table
 // is reordered and re-signed here) and whose NV record write times out

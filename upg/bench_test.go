@@ -10,7 +10,7 @@ import (
 	"github.com/ws63emu/ws63emu/internal/lzmaref"
 )
 
-// w1Images are the W1 workload's v2 images (DESIGN §8): app with 2 MiB
+// w1Images are the W1 workload's v2 images (docs/design.md §8): app with 2 MiB
 // of synthetic code, flashboot with 60 KiB, both signed hash-only.
 func w1Images(b *testing.B) (app, boot []byte) {
 	b.Helper()

@@ -14,7 +14,7 @@ import (
 	"github.com/ws63emu/ws63emu/internal/cliio"
 )
 
-// fota.cfg (spec §2.5) is read as build_upg_pkg.py reads it: Python's
+// fota.cfg (docs/sdk-mapping.md §2.5) is read as build_upg_pkg.py reads it: Python's
 // configparser with case-preserving keys (optionxform = str). Lines
 // whose first non-blank character is '#' or ';' are comments, indented
 // or not; there are no inline comments; "key = value" or "key: value";

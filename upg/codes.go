@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Result is upg_result_t (upg.h, spec §3.4): the outcome of an upgrade as
+// Result is upg_result_t (upg.h, docs/sdk-mapping.md §3.4): the outcome of an upgrade as
 // stored in the flag area's update_result and reported by
 // uapi_upg_get_result. With the WS63 build options only UpdateSuccess,
 // VerifyHeadFailed, VerifyHashTableFailed, VerifyImageFailed and
@@ -75,7 +75,7 @@ func ParseResult(s string) (Result, error) {
 	return 0, fmt.Errorf("upg: unknown upgrade result %q", s)
 }
 
-// Status is upg_status_t, what uapi_upg_get_status reports (spec §3.4).
+// Status is upg_status_t, what uapi_upg_get_status reports (docs/sdk-mapping.md §3.4).
 type Status uint32
 
 // The upg_status_t values.

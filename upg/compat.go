@@ -30,7 +30,7 @@ import (
 // as:
 //
 //   - PolicySignatureLength, SDK 1.10.102 and later (the default): the
-//     verifier the SDK source has (spec §1.6): signature_length 32 means a
+//     verifier the SDK source has (docs/sdk-mapping.md §1.6): signature_length 32 means a
 //     hash-only area, anything else ECDSA under the root key. key_alg is
 //     never read.
 //   - PolicyKeyAlg, SDK 1.10.101 and older: the check is chosen by the key

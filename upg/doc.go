@@ -6,7 +6,7 @@
 //
 // # Model
 //
-// A package (spec §1) is, at file offsets, all little-endian:
+// A package (docs/sdk-mapping.md §1) is, at file offsets, all little-endian:
 //
 //	0x000  key area (256)     image_id 0xCB8D154E, key_alg, signature_length,
 //	                          sub public key X‖Y at 128, signature at 192
@@ -60,7 +60,7 @@
 //	                                (+ sign_tool_pltuni mode 3 unless Unsigned)
 //	PackOptions.Images              build_upg_pkg.py's own image list (new_images), without
 //	                                build_ws63_update.py's rules; UserArea: its --ver bytes
-//	SignPackage                     sign_tool_pltuni mode 3 (closed; format from spec §1.6)
+//	SignPackage                     sign_tool_pltuni mode 3 (closed; format from docs/sdk-mapping.md §1.6)
 //	Errcode, Code                   errcode_t (errcode.h)
 //	Options.EncryptChunk, ReEncrypt upg_encry_porting.c re-encryption (a model, encrypt.go)
 //	Options.VerifyPolicy, PolicyOf  the verifier of SDK <= 1.10.101 or later (a model, compat.go)
@@ -97,7 +97,7 @@
 // is what Start returns only when no later image is processed (the packer
 // puts NV last).
 //
-// # Device behaviour reproduced (spec §3.6, §4.2, §4.3, §4.8, §3.5)
+// # Device behaviour reproduced (docs/sdk-mapping.md §3.6, §4.2, §4.3, §4.8, §3.5)
 //
 //   - A raw image's task erases the whole target partition first
 //     (UPG_CFG_SUPPORT_ERASE_WHOLE_IMAGE) and only then checks image_len
@@ -125,7 +125,7 @@
 //
 // # AB scheme
 //
-// ab.go is upg_ab.c (CONFIG_MIDDLEWARE_SUPPORT_UPG_AB, spec §5, the
+// ab.go is upg_ab.c (CONFIG_MIDDLEWARE_SUPPORT_UPG_AB, docs/sdk-mapping.md §5, the
 // guide's AB面升级 chapter), selected by Options.AB. No package is used:
 // the raw signed app image goes into the region not running, and the
 // run region switches. Partitions 0x20 and 0x21 form one span (ABLayoutOf):

@@ -9,7 +9,7 @@ import (
 	"github.com/ws63emu/ws63emu/image"
 )
 
-// Flash encryption (ReRncFlag, spec §4.8, the guide's 注意事项 on
+// Flash encryption (ReRncFlag, docs/sdk-mapping.md §4.8, the guide's 注意事项 on
 // encryption): a documented model, not the chip's algorithm.
 //
 // On the chip, an application image whose package header has re_enc_flag
@@ -34,7 +34,7 @@ import (
 //
 // Upgrade side, Options.EncryptChunk is called with each decompressed
 // chunk before it is programmed; ReEncrypt builds it for a device. The full
-// (raw) image task has no crypto step in the SDK (spec §4.8), so it never
+// (raw) image task has no crypto step in the SDK (docs/sdk-mapping.md §4.8), so it never
 // calls it: a raw image is copied as stored whatever re_enc_flag says.
 
 // Flash encryption constants.

@@ -117,7 +117,7 @@ func TestPackRefusesVersionExt(t *testing.T) {
 
 // TestStartReEncrypts runs the compressed and the full task with
 // Options.EncryptChunk: after the compressed task imageA must hold the app
-// encrypted from 0x300 on; the full task has no crypto step (spec §4.8:
+// encrypted from 0x300 on; the full task has no crypto step (docs/sdk-mapping.md §4.8:
 // uapi_upg_full_image_update copies the data as stored), so imageA holds
 // the app in the clear although re_enc_flag asks for encryption.
 func TestStartReEncrypts(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 // chunkLen is the engine's copy and decode step (4 KiB, as on the device).
 const chunkLen = 0x1000
 
-// Start is uapi_upg_start, the local upgrade flashboot runs (spec §4.2):
+// Start is uapi_upg_start, the local upgrade flashboot runs (docs/sdk-mapping.md §4.2):
 // verify the package on first entry, then for each image in package order
 // mark it STARTED, re-verify it, erase its partition and copy or decompress
 // it, and mark it FINISHED or consume a retry; finally write complete_flag
@@ -20,7 +20,7 @@ func (u *Upg) Start() error {
 		// Still a direct finish (upg_process.c end:): with a pending
 		// upgrade, update_result gets the temporary result, which is
 		// UPDATE_SUCCESS before uapi_upg_init, and complete_flag 0 — the
-		// upgrade is cancelled and recorded as a success (spec §4.2 step
+		// upgrade is cancelled and recorded as a success (docs/sdk-mapping.md §4.2 step
 		// 1). It needs only the partition table.
 		if f, err := u.ReadFlag(); err == nil {
 			if err := u.setComplete(f, 0, ErrcodeUpgNotInit, true); err != nil {
@@ -262,7 +262,7 @@ func (u *Upg) eraseTarget(e partition.Entry) error {
 // output), programmed without erase, with the watchdog kicked and progress
 // advanced per chunk. The decompress path (phase "decompress") also
 // re-encrypts each chunk when the image asks for it (upg_lzma_write_image,
-// spec §4.8), and reports a flash write failure as the decode loop does,
+// docs/sdk-mapping.md §4.8), and reports a flash write failure as the decode loop does,
 // ERRCODE_UPG_DECOMPRESS_FAIL; the copy path passes the driver's code up.
 func (u *Upg) writeImage(h ImageHeader, e partition.Entry, n uint32, phase string, fill func(off uint32, buf []byte) error) error {
 	u.phase(phase + " " + e.ID.String())
@@ -305,7 +305,7 @@ func (u *Upg) advance(n uint64) {
 	}
 }
 
-// setComplete is upg_set_complete_flag (spec §4.2 step 6).
+// setComplete is upg_set_complete_flag (docs/sdk-mapping.md §4.2 step 6).
 func (u *Upg) setComplete(f *Flag, imageNum int, ret error, direct bool) error {
 	// update_result first, then complete_flag: a cut between the two
 	// leaves the upgrade pending, and the next boot writes both again.

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Errcode is the SDK's errcode_t (src/include/errcode.h, spec §3.5). The
+// Errcode is the SDK's errcode_t (src/include/errcode.h, docs/sdk-mapping.md §3.5). The
 // emulated uapi_upg_* calls return these values at the API boundary; Go
 // code returns ordinary errors that wrap one, and Code recovers it.
 type Errcode uint32
@@ -23,7 +23,7 @@ const (
 
 	// ErrcodeSfcFlashTimeoutWaitReady is the SFC driver's only flash
 	// failure (hal_sfc_regs_wait_ready): the chip did not become ready.
-	// The FOTA paths pass it up unchanged (spec §3.5).
+	// The FOTA paths pass it up unchanged (docs/sdk-mapping.md §3.5).
 	ErrcodeSfcFlashTimeoutWaitReady Errcode = 0x80001344
 
 	ErrcodePartitionInitErr        Errcode = 0x80003000
@@ -251,7 +251,7 @@ var (
 	ErrDecompress = sentinel("upg: LZMA decompression failed", ErrcodeUpgDecompressFail)
 )
 
-// AB scheme (ab.go, spec §5).
+// AB scheme (ab.go, docs/sdk-mapping.md §5).
 var (
 	// ErrABLayout is returned when the partition table lacks partitions
 	// 0x20 and 0x21 or they cannot hold two regions and the config page

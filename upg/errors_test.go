@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// specErrcodes is spec §3.5's table, typed in from the spec independently
+// specErrcodes is docs/sdk-mapping.md §3.5's table, typed in from the spec independently
 // of errors.go.
 var specErrcodes = map[string]uint32{
 	"ERRCODE_SUCC": 0, "ERRCODE_FAIL": 0xFFFFFFFF, "ERRCODE_MALLOC": 0x80000005, "ERRCODE_INVALID_PARAM": 0x80000001,

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Flag area: fota_upgrade_flag_area_t (spec §3.3), 108 bytes at the start of
+// Flag area: fota_upgrade_flag_area_t (docs/sdk-mapping.md §3.3), 108 bytes at the start of
 // the last 4 KiB of the fota partition. Every update is an in-place program
 // of erased NOR (bits only go 1→0); the area is erased by Prepare and
 // ResetUpgradeFlag only.
@@ -135,7 +135,7 @@ func (f *Flag) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-// UpgradeNeeded is the predicate flashboot and Start use (spec §3.3).
+// UpgradeNeeded is the predicate flashboot and Start use (docs/sdk-mapping.md §3.3).
 func (f *Flag) UpgradeNeeded() bool {
 	return f.HeadMagic == FlagHeadMagic && f.EndMagic == FlagEndMagic && f.CompleteFlag != completeFinished
 }

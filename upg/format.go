@@ -11,7 +11,7 @@ import (
 	"github.com/ws63emu/ws63emu/image"
 )
 
-// Record sizes and layout of update.fwpkg (spec §1).
+// Record sizes and layout of update.fwpkg (docs/sdk-mapping.md §1).
 const (
 	KeyAreaLen     = 256                      // upg_key_area_data_t
 	InfoAreaLen    = 256                      // upg_fota_info_data_t
@@ -48,7 +48,7 @@ const (
 	FlagEncrypted    = 0x3C7896E1 // re_enc_flag: encrypted
 )
 
-// FOTA image ids (spec §1.4): the code-info ids of the signed images.
+// FOTA image ids (docs/sdk-mapping.md §1.4): the code-info ids of the signed images.
 const (
 	ImageIDFlashboot = 0x4B1E3C2D
 	ImageIDApp       = 0x4B0F2D2D
@@ -89,13 +89,13 @@ func ImageName(id uint32) string {
 	return fmt.Sprintf("0x%08X", id)
 }
 
-// KeyArea is the FOTA key area (upg_key_area_data_t, spec §1.1). Its
+// KeyArea is the FOTA key area (upg_key_area_data_t, docs/sdk-mapping.md §1.1). Its
 // layout is the signed image's key area: image.KeyArea's CodeInfoAddr is
 // fota_info_addr, ExtPublicKey is fota_external_public_key (the sub key,
 // raw X ‖ Y) and Signature is sig_fota_key_area over bytes [0, 192).
 type KeyArea = image.KeyArea
 
-// InfoArea is the FOTA info area (upg_fota_info_data_t, spec §1.2).
+// InfoArea is the FOTA info area (upg_fota_info_data_t, docs/sdk-mapping.md §1.2).
 type InfoArea struct {
 	ImageID         uint32
 	StructVersion   uint32
@@ -170,7 +170,7 @@ func (a *InfoArea) TableOffset() int64 {
 	return int64(a.HashTableAddr)
 }
 
-// HashNode is one image hash table entry (upg_image_hash_node_t, spec §1.3).
+// HashNode is one image hash table entry (upg_image_hash_node_t, docs/sdk-mapping.md §1.3).
 type HashNode struct {
 	ImageID     uint32
 	ImageAddr   uint32 // file offset of the image header
@@ -203,7 +203,7 @@ func (n *HashNode) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-// ImageHeader is upg_image_header_t (spec §1.4).
+// ImageHeader is upg_image_header_t (docs/sdk-mapping.md §1.4).
 type ImageHeader struct {
 	Magic          uint32 // header_magic, ImageHeaderMagic
 	ImageID        uint32

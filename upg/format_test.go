@@ -84,7 +84,7 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 }
 
-// TestFieldOffsets checks each field's offset against spec §1 tables by
+// TestFieldOffsets checks each field's offset against docs/sdk-mapping.md §1 tables by
 // decoding a buffer with a marker at the documented offset.
 func TestFieldOffsets(t *testing.T) {
 	le := binary.LittleEndian
@@ -224,7 +224,7 @@ func TestDataLenWraps(t *testing.T) {
 	}
 }
 
-// specPackage builds a package byte by byte from spec §1's tables,
+// specPackage builds a package byte by byte from docs/sdk-mapping.md §1's tables,
 // independently of Pack, for an unsigned package whose images are given
 // as the stored data (already processed).
 func specPackage(keyAlg uint32, ver string, ids []uint32, newLens []uint32, flags []uint32, datas [][]byte) []byte {

@@ -9,7 +9,7 @@ import (
 	"github.com/ws63emu/ws63emu/lzma"
 )
 
-// LZMA payloads (spec §2.3, §4.4). The SDK packer runs the LZMA SDK's
+// LZMA payloads (docs/sdk-mapping.md §2.3, §4.4). The SDK packer runs the LZMA SDK's
 // console encoder (`lzma_tool -d12 -lc0 -lp0 e`: 4 KiB dictionary, lc=0,
 // lp=0, pb=2, the real size in the header, no end marker), then
 // fill_lzma_head stretches the 13-byte ".lzma alone" header to 16 bytes

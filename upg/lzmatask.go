@@ -9,7 +9,7 @@ import (
 )
 
 // The compressed image task (uapi_upg_compress_image_update →
-// uapi_upg_lzma_ota_image → upg_lzma_decode, spec §4.4), call for call:
+// uapi_upg_lzma_ota_image → upg_lzma_decode, docs/sdk-mapping.md §4.4), call for call:
 //
 //   - the 16-byte header is read; the properties must decode (else
 //     ErrLZMAProps, the raw SZ_ERROR_UNSUPPORTED); the size is the

@@ -51,7 +51,6 @@ type Memo struct {
 	stats  MemoStats
 	limit  int
 	pool   sync.Pool // *[]byte buffers for hashSection
-	lzPool sync.Pool // *[]byte compare buffers for the decoder
 }
 
 // MemoLimit bounds the bytes a Memo holds for digests (the decoded

@@ -17,19 +17,6 @@ import (
 	"github.com/ws63emu/ws63emu/sfc"
 )
 
-// countingReaderAt counts the bytes read through it, as the flash's
-// simulated clock does.
-type countingReaderAt struct {
-	r io.ReaderAt
-	n int64
-}
-
-func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	n, err := c.r.ReadAt(p, off)
-	c.n += int64(n)
-	return n, err
-}
-
 func code(t testing.TB, seed uint64, n int) []byte {
 	t.Helper()
 	return image.SyntheticCode(image.Ident{Kind: image.KindApp, Version: "memo", Seed: seed}, n)

@@ -1,7 +1,7 @@
 package upg
 
-// The NV image's retry bytes (nv_flag, spec §3.3) as the app's NV upgrade
-// task (nv_upg_upgrade_task_process, spec §4.7) drives them through
+// The NV image's retry bytes (nv_flag, docs/sdk-mapping.md §3.3) as the app's NV upgrade
+// task (nv_upg_upgrade_task_process, docs/sdk-mapping.md §4.7) drives them through
 // upg_set_firmware_update_status: flashboot only records where the NV
 // data is and marks nv_flag STARTED; the app marks each attempt STARTED,
 // and FINISHED (00 00 00) on success or consumes the attempt (0x0F → 0x00)

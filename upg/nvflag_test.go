@@ -8,7 +8,7 @@ import (
 )
 
 // TestNVFlagAttempts walks nv_flag through the app's three attempts
-// (spec §4.7): FF FF FF (not started) → flashboot's 0F FF FF → a failed
+// (docs/sdk-mapping.md §4.7): FF FF FF (not started) → flashboot's 0F FF FF → a failed
 // attempt 00 FF FF → 00 0F FF → 00 00 FF → 00 00 0F → given up 00 00 00,
 // which reads FINISHED; and a success from a retry: 00 0F FF → 00 00 00.
 func TestNVFlagAttempts(t *testing.T) {

@@ -65,7 +65,7 @@ type Options struct {
 	// library is built into (compat.go: SDK <= 1.10.101 or later).
 	VerifyPolicy VerifyPolicy
 	// EncryptChunk, when set, transforms each chunk the compressed image
-	// task is about to program (encrypt.go, spec §4.8: flashboot
+	// task is about to program (encrypt.go, docs/sdk-mapping.md §4.8: flashboot
 	// re-encrypts a compressed image whose re_enc_flag asks for it; the
 	// full image task has no crypto step).
 	EncryptChunk EncryptFunc
@@ -112,7 +112,7 @@ type Upg struct {
 	userArg  any
 	rootKey  [64]byte
 
-	// progress accounting of the running Start (spec §4.4)
+	// progress accounting of the running Start (docs/sdk-mapping.md §4.4)
 	progTotal, progDone uint64
 	progLast            uint32
 

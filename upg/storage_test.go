@@ -68,7 +68,7 @@ func TestFlagAreaLayout(t *testing.T) {
 	if len(b) != FlagAreaLen || FlagAreaLen != 108 {
 		t.Fatalf("flag area is %d bytes, want 108", len(b))
 	}
-	// Spot-check the SDK offsets (spec §3.3).
+	// Spot-check the SDK offsets (docs/sdk-mapping.md §3.3).
 	for _, c := range []struct {
 		off  int
 		want []byte
@@ -132,7 +132,7 @@ func TestRetryBytes(t *testing.T) {
 	}
 }
 
-// TestStorageArgumentChecks covers spec §3.6's argument checks in order.
+// TestStorageArgumentChecks covers docs/sdk-mapping.md §3.6's argument checks in order.
 func TestStorageArgumentChecks(t *testing.T) {
 	s := newStorage(t, Options{})
 	size := s.fota.Size - FlagTailLen
@@ -272,9 +272,9 @@ func TestStartBadSectorRetries(t *testing.T) {
 	}
 	app, _ := partition.Default(partition.LayoutCompress).Lookup(partition.ImageA)
 	s.f.SetBadSector(app.Offset+0x10000, true)
-	// The erase times out (the SFC driver's only failure, spec §3.5) and
+	// The erase times out (the SFC driver's only failure, docs/sdk-mapping.md §3.5) and
 	// upg_flash_erase passes the driver's code up unchanged; the third
-	// failure also returns the task's own error (spec §3.3, §4.2:
+	// failure also returns the task's own error (docs/sdk-mapping.md §3.3, §4.2:
 	// upg_perform_upgrade_task returns ret before the status write's).
 	want := []struct {
 		code  Errcode

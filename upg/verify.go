@@ -9,7 +9,7 @@ import (
 )
 
 // VerifyStep is a step of the device's package verification, in the
-// order uapi_upg_verify_file runs them (spec §1.6).
+// order uapi_upg_verify_file runs them (docs/sdk-mapping.md §1.6).
 type VerifyStep int
 
 // The verification steps. 1–5 are uapi_upg_verify_file_head.

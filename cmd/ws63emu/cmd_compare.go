@@ -20,7 +20,7 @@ func init() {
 	register("compare-schemes", "compressed vs AB upgrade of the same app: sweeps, flash written, time, capacity", runCompare)
 }
 
-// Workload of the comparison: W1 (DESIGN §8) with the app size as a
+// Workload of the comparison: W1 (docs/design.md §8) with the app size as a
 // parameter. W1's 2 MiB app does not fit the AB layout's region B, so the
 // default is an app both layouts can carry.
 const (
@@ -114,10 +114,15 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	so := scenarios.SweepOptions{Tears: tears, Stride: *stride, Jobs: *jobs}
+	meter := newProgressMeter(stderr, "compare-schemes")
+	if meter != nil {
+		so.PhaseProgress = meter.update
+	}
 	cols := []*schemeResult{
 		compareScheme(false, appSize, so, *noSweep),
 		compareScheme(true, appSize, so, *noSweep),
 	}
+	meter.clear()
 	printCompare(stdout, appSize, so, *noSweep, cols)
 	if *htmlOut != "" {
 		b, err := compareHTML(commandLine("compare-schemes", args), appSize, cols)
@@ -127,6 +132,9 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		if err := files.Write(*htmlOut, b, 0o644); err != nil {
 			return fmt.Errorf("compare-schemes: %w", err)
 		}
+	}
+	if err := interrupted("compare-schemes: the sweeps were stopped; the table counts the points run"); err != nil {
+		return err
 	}
 	for _, c := range cols {
 		if c.fits == "" && (c.sweepErr != nil || c.total == 0) {
@@ -188,7 +196,7 @@ func compareScheme(ab bool, appSize int, so scenarios.SweepOptions, noSweep bool
 	}
 	measureRun(c, rep, r.Device(), ab)
 	if c.fits == "" && !noSweep {
-		c.sweep, c.sweepErr = scenarios.Sweep(s, so)
+		c.sweep, c.sweepErr = scenarios.SweepContext(runContext, s, so)
 	}
 	return c
 }
@@ -368,7 +376,7 @@ func printCompare(w io.Writer, appSize int, so scenarios.SweepOptions, noSweep b
 	}
 	fmt.Fprintf(w, "[1] %s: %s. %s: %s.\n", cols[0].name, cols[0].maxWhy, cols[1].name, cols[1].maxWhy)
 	fmt.Fprintf(w, "[2] %s: %s. %s: %s.\n", cols[0].name, cols[0].sentWhy, cols[1].name, cols[1].sentWhy)
-	fmt.Fprintln(w, "Times are simulated device time (flash datasheet costs, CPU rates; DESIGN §3) from the upgrade's first")
+	fmt.Fprintln(w, "Times are simulated device time (flash datasheet costs, CPU rates; docs/design.md §3) from the upgrade's first")
 	fmt.Fprintln(w, "app call to the new app running; receiving the data (the transport) is not modelled. The compressed")
 	fmt.Fprintln(w, "figures include the flashboot image the SDK's package always carries.")
 }

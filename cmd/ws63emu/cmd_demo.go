@@ -15,7 +15,7 @@ func init() {
 	register("demo", "the main job on built-in defaults: a v1 → v2 compressed upgrade, narrated", runDemo)
 }
 
-// demoScript is the demo: reference workload W1 (DESIGN §8) as a scenario.
+// demoScript is the demo: reference workload W1 (docs/design.md §8) as a scenario.
 // `ws63emu demo --script` prints it, so it can be edited and re-run with
 // `ws63emu run`.
 const demoScript = `# ws63emu demo: W1 — compressed upgrade of app v1 → v2 (2 MiB each) and

@@ -53,5 +53,6 @@ func newFlagSet(name string, stderr io.Writer) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
+	noteFlagSet(stderr, fs) // help and completion introspection (root.go)
 	return fs
 }

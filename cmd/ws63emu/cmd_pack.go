@@ -46,11 +46,20 @@ func runPack(args []string, stdout, stderr io.Writer) error {
 	hwID := fs.String("hardware-id", "", "N: the info area's hardware_id instead of the config's HardwareID (hex with 0x, else decimal)")
 	force := fs.Bool("force", false, "write the package even when the device would not install it (too large, an image that does not fit or is not the kind its slot boots)")
 	out := fs.StringP("output", "o", "", "output file (required; - for standard output)")
+	printCfg := fs.Bool("print-config", false, "print the fota.cfg pack would use (the built-in one, with --sign) and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
 		return fmt.Errorf("pack: unexpected argument %q", fs.Arg(0))
+	}
+	if *printCfg {
+		cfg, err := packConfig(*cfgPath, *sign)
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(cfg.Format())
+		return err
 	}
 	if *out == "" {
 		return errors.New("pack: -o FILE is required")

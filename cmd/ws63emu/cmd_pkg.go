@@ -51,6 +51,7 @@ func loadRootKey(path string) (*[image.PublicKeyLen]byte, error) {
 func runPkgVerify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("pkg verify", stderr)
 	rootF := fs.String("root-key", "", "root key PEM, public or private (its public key is what the device reads at flash 0x40); needed for ECDSA packages")
+	asJSON := fs.Bool("json", false, "print the outcome as JSON (the exit status is the same)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,20 +59,46 @@ func runPkgVerify(args []string, stdout, stderr io.Writer) error {
 		return errors.New("pkg verify: want exactly one FILE")
 	}
 	path := fs.Arg(0)
-	root, err := loadRootKey(*rootF)
+	rep := pkgVerifyReport{FormatVersion: reportFormatVersion, Tool: toolVersion(), File: path}
+	outcome, err := verifyPkg(path, *rootF, &rep)
 	if err != nil {
-		return fmt.Errorf("pkg verify: --root-key: %w", err)
+		return err // cannot be read, or a key is missing: exit 2, no report
+	}
+	if *asJSON {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		if _, err := stdout.Write(append(b, '\n')); err != nil {
+			return err
+		}
+		return outcome
+	}
+	if outcome != nil {
+		return outcome
+	}
+	fmt.Fprintf(stdout, "OK %s: %s package, %d images (%s), version %q\n", path, rep.Mode, len(rep.Images), strings.Join(rep.Images, ", "), rep.Version)
+	return nil
+}
+
+// verifyPkg verifies path as the device would (steps 1–7, then whether it
+// would install it) and fills rep. outcome is the failure to report (exit
+// 1); err means the package or key could not be read (exit 2).
+func verifyPkg(path, rootKey string, rep *pkgVerifyReport) (outcome, err error) {
+	root, err := loadRootKey(rootKey)
+	if err != nil {
+		return nil, fmt.Errorf("pkg verify: --root-key: %w", err)
 	}
 	f, err := openPkg(path)
 	if err != nil {
-		return fmt.Errorf("pkg verify: %w", err)
+		return nil, fmt.Errorf("pkg verify: %w", err)
 	}
 	defer f.Close()
 	size := f.Size
 	var head [upg.KeyAreaLen]byte
 	if size >= upg.HeaderLen {
 		if _, err := f.ReadAt(head[:], 0); err != nil {
-			return fmt.Errorf("pkg verify: %s: %w", path, err)
+			return nil, fmt.Errorf("pkg verify: %s: %w", path, err)
 		}
 	}
 	v := &upg.Verifier{}
@@ -79,7 +106,7 @@ func runPkgVerify(args []string, stdout, stderr io.Writer) error {
 	// whatever its signature_length field holds.
 	isPkg := binary.LittleEndian.Uint32(head[0:]) == upg.PackageImageID
 	if sigLen := binary.LittleEndian.Uint32(head[12:]); isPkg && size >= upg.HeaderLen && sigLen != upg.HashOnlySigLen && root == nil {
-		return fmt.Errorf("pkg verify: %s is ECDSA-signed (key area signature_length %d at offset 0xC): --root-key PEM is required", path, sigLen)
+		return nil, fmt.Errorf("pkg verify: %s is ECDSA-signed (key area signature_length %d at offset 0xC): --root-key PEM is required", path, sigLen)
 	}
 	if root != nil {
 		v.RootKey = *root
@@ -88,36 +115,37 @@ func runPkgVerify(args []string, stdout, stderr io.Writer) error {
 	var ve *upg.VerifyError
 	switch {
 	case errors.As(err, &ve):
+		rep.Failure = &pkgVerifyFailed{Step: int(ve.Step), StepName: ve.Step.String(), Image: ve.Image, Result: fmt.Sprint(ve.Result), Code: ve.Code.String(), Message: ve.Msg}
 		where := fmt.Sprintf("step %d (%s)", int(ve.Step), ve.Step)
 		if ve.Image >= 0 {
 			where += fmt.Sprintf(", image %d", ve.Image)
 		}
-		return failed("pkg verify: %s: FAILED at %s: %s, %s: %s", path, where, ve.Result, ve.Code.String(), ve.Msg)
+		return failed("pkg verify: %s: FAILED at %s: %s, %s: %s", path, where, ve.Result, ve.Code.String(), ve.Msg), nil
 	case errors.Is(err, upg.ErrTooManyImages):
-		return failed("pkg verify: %s: FAILED after verification: %s: %v", path, upg.Code(err).String(), err)
+		rep.Failure = &pkgVerifyFailed{Image: -1, Code: upg.Code(err).String(), Message: err.Error()}
+		return failed("pkg verify: %s: FAILED after verification: %s: %v", path, upg.Code(err).String(), err), nil
 	case err != nil:
-		return fmt.Errorf("pkg verify: %s: %w", path, err)
+		return nil, fmt.Errorf("pkg verify: %s: %w", path, err)
 	}
-	names := ""
-	for i, n := range p.Nodes {
-		if i > 0 {
-			names += ", "
-		}
-		names += upg.ImageName(n.ImageID)
+	for _, n := range p.Nodes {
+		rep.Images = append(rep.Images, upg.ImageName(n.ImageID))
 	}
-	mode := "hash-only"
+	rep.Mode = "hash-only"
 	if p.Key.SignatureLength != upg.HashOnlySigLen {
-		mode = "ECDSA"
+		rep.Mode = "ECDSA"
 	}
+	rep.Version = p.Version()
 	if probs := deviceFit(f, size, p); len(probs) > 0 {
 		msgs := make([]string, len(probs))
 		for i, pr := range probs {
 			msgs[i] = pr.String()
 		}
-		return failed("pkg verify: %s: the signatures verify, but the device would not install it: %s", path, strings.Join(msgs, "; "))
+		msg := "the signatures verify, but the device would not install it: " + strings.Join(msgs, "; ")
+		rep.Failure = &pkgVerifyFailed{Image: -1, Code: "DEVICE_FIT", Message: msg}
+		return failed("pkg verify: %s: %s", path, msg), nil
 	}
-	fmt.Fprintf(stdout, "OK %s: %s package, %d images (%s), version %q\n", path, mode, len(p.Nodes), names, p.Version())
-	return nil
+	rep.OK = true
+	return nil, nil
 }
 
 func runPkgInspect(args []string, stdout, stderr io.Writer) error {

@@ -32,7 +32,7 @@ func (p fitProblem) String() string {
 // deviceFit checks a verified package against the device of the SDK's
 // default (compressed-upgrade) table: the package must fit the fota
 // storage, each image's installed size its target partition, and each
-// image must be a signed image of the kind its slot boots (spec §3.2,
+// image must be a signed image of the kind its slot boots (docs/sdk-mapping.md §3.2,
 // §4.3, §4.4). It returns nothing for a package the device installs.
 func deviceFit(r io.ReaderAt, size int64, p *upg.Package) []fitProblem {
 	t := partition.Default(partition.LayoutCompress)
@@ -62,12 +62,12 @@ func deviceFit(r io.ReaderAt, size int64, p *upg.Package) []fitProblem {
 		}
 		if out > psize {
 			probs = append(probs, fitProblem{i, fmt.Sprintf("(%s) installs %d bytes, partition %s (0x%02X) holds 0x%X: "+
-				"flashboot erases the partition and then fails each of its 3 attempts (spec §4.3): the old %s is gone, the device bricks",
+				"flashboot erases the partition and then fails each of its 3 attempts (docs/sdk-mapping.md §4.3): the old %s is gone, the device bricks",
 				name, out, pid.Name(partition.LayoutCompress), uint8(pid), psize, name)})
 			continue
 		}
 		if h.ImageID == upg.ImageIDHilink || h.Encrypted() || h.DecompressFlag == upg.FlagDiff {
-			continue // opaque data, a diff, or decrypted with the chip's key (spec §4.8)
+			continue // opaque data, a diff, or decrypted with the chip's key (docs/sdk-mapping.md §4.8)
 		}
 		want := image.KindApp
 		if h.ImageID == upg.ImageIDFlashboot {

@@ -27,9 +27,11 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	quiet := fs.Bool("quiet", false, "do not print the trace")
 	htmlOut := fs.String("html", "", "write the point's run as a self-contained HTML report to this file")
 	opsOut := fs.String("ops", "", "write every flash operation as one JSON line to this file (docs/ops-format.md)")
+	flashOut := fs.String("flash-out", "", "save the flash at the end of the replay (4 MiB) to this file")
+	jsonOut := fs.String("json", "", "write the replay as JSON to this file: the token, the point's outcome and the full report")
 	ef := addEngineFlags(fs) // cmd_sdk.go
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ws63emu replay TOKEN [--quiet] [--html FILE] [--ops FILE]\n\nTOKEN is FILE@op=N,tear=T,script=HASH as ws63emu sweep prints it.")
+		fmt.Fprintln(stderr, "usage: ws63emu replay TOKEN [--quiet] [--html FILE] [--ops FILE] [--flash-out FILE] [--json FILE]\n\nTOKEN is FILE@op=N,tear=T,script=HASH as ws63emu sweep prints it.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -54,10 +56,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if err := ef.apply(&o); err != nil {
 		return fmt.Errorf("replay: %w", err)
 	}
-	var rep *scenarios.Report
-	var pt scenarios.PointResult
-	var second scenarios.DoubleResult
-	var runErr error
+	o.Logger = cliLogger
 	if tok.Tear2 != nil && *htmlOut != "" {
 		return fmt.Errorf("replay: --html draws single cuts; %s has two", fs.Arg(0))
 	}
@@ -67,6 +66,8 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	}
 	files.Output("--html", *htmlOut)
 	files.Output("--ops", *opsOut)
+	files.Output("--flash-out", *flashOut)
+	files.Output("--json", *jsonOut)
 	if err := files.Check(); err != nil {
 		return fmt.Errorf("replay: %w", err)
 	}
@@ -74,18 +75,25 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if *opsOut != "" {
 		o.Ops = &ops
 	}
-	if tok.Tear2 != nil {
-		rep, second, runErr = scenarios.ReplayDouble(s, tok.Op, tok.Tear, tok.Op2, *tok.Tear2, o)
-	} else {
-		rep, pt, runErr = scenarios.Replay(s, tok.Op, tok.Tear, o)
-	}
+	rep, pt, second, img, runErr := scenarios.ReplayFlash(s, tok, o)
 	if rep == nil || errors.Is(runErr, scenarios.ErrNotCutPoint) {
 		return runErr // a bad token: no trace of a run that is not the point
 	}
 	if *opsOut != "" {
-		if err := files.Write(*opsOut, ops.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("replay: %w", err)
+		files.Stage(*opsOut, ops.Bytes(), 0o644)
+	}
+	if err := stageReplayOutputs(files, tok, rep, pt, second, img, *flashOut, *jsonOut); err != nil {
+		return err
+	}
+	if *htmlOut != "" && pt.Line != 0 {
+		b, err := replayHTML(commandLine("replay", args), s, rep, pt, tok.Tear)
+		if err != nil {
+			return err
 		}
+		files.Stage(*htmlOut, b, 0o644)
+	}
+	if err := files.Commit(); err != nil {
+		return fmt.Errorf("replay: %w", err)
 	}
 	printReport(stdout, rep, !*quiet)
 	if tok.Tear2 != nil {
@@ -103,15 +111,6 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "replay %s: cut at flash op #%d %s 0x%06x+%d (%s), line %d, tear %s: verdict %s after %d boots\n",
 		tok.File, pt.Op, pt.Kind, pt.Addr, pt.Len, pt.Phase, pt.Line, pt.Tear, pt.Verdict, pt.Boots)
 	fmt.Fprintf(stdout, "flash digest %s\nflash sha256 %s\n", pt.FlashDigest, rep.FlashSHA256)
-	if *htmlOut != "" {
-		b, err := replayHTML(commandLine("replay", args), s, rep, pt, tok.Tear)
-		if err != nil {
-			return err
-		}
-		if err := files.Write(*htmlOut, b, 0o644); err != nil {
-			return fmt.Errorf("replay: %w", err)
-		}
-	}
 	return replayExit(runErr)
 }
 

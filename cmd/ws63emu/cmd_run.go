@@ -2,10 +2,10 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/ws63emu/ws63emu/htmlreport"
 	"github.com/ws63emu/ws63emu/internal/cliio"
@@ -16,40 +16,61 @@ func init() {
 	register("run", "run a scenario script and check its expectations", runRun)
 }
 
-// runRun is `ws63emu run FILE.scn [--trace] [--json FILE] [--flash-out FILE] [--ops FILE]`.
-// Exit 0 when every expectation holds, 1 on a failed expectation (the line,
-// what was expected, what was seen), 2 on a parse error or a command that
-// cannot be carried out. The trace, the JSON report and the flash are
-// written whatever the outcome, so a failure can be looked into.
+// runRun is `ws63emu run FILE.scn... [--trace] [--json FILE] [--junit FILE]
+// [--html FILE] [--flash-out FILE] [--ops FILE] [--engine go|sdk --sdk DIR]`.
+// Exit 0 when every expectation of every script holds, 1 on a failed
+// expectation (the line, what was expected, what was seen), 2 on a parse
+// error or a command that cannot be carried out. The scripts are all
+// parsed, and every output checked, before any runs; each runs even when
+// an earlier one failed. The trace, the reports and the flash are written
+// whatever the outcome, so a failure can be looked into. SIGINT/SIGTERM
+// stop the run between commands: the reports of what ran are written,
+// exit 130/143.
 func runRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", stderr)
 	trace := fs.Bool("trace", false, "print the event trace (boots, phases, flag writes, progress)")
-	jsonOut := fs.String("json", "", "write the report as JSON to this file")
-	flashOut := fs.String("flash-out", "", "save the final 4 MiB flash to this file")
-	htmlOut := fs.String("html", "", htmlHelp)
+	jsonOut := fs.String("json", "", "write the report as JSON to this file (several scripts: {\"reports\": [...]})")
+	flashOut := fs.String("flash-out", "", "save the final 4 MiB flash to this file (one script only)")
+	junitOut := fs.String("junit", "", "write JUnit XML to this file: one case per script")
+	htmlOut := fs.String("html", "", htmlHelp+" (one script only)")
+	opsOut := fs.String("ops", "", "write every flash operation as one JSON line to this file (docs/ops-format.md; one script only)")
 	ef := addEngineFlags(fs) // cmd_sdk.go
-	opsOut := fs.String("ops", "", "write every flash operation as one JSON line to this file (docs/ops-format.md)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ws63emu run FILE.scn [--trace] [--json FILE] [--html FILE] [--flash-out FILE] [--ops FILE]")
+		fmt.Fprintln(stderr, "usage: ws63emu run FILE.scn... [--trace] [--json FILE] [--junit FILE] [--html FILE] [--flash-out FILE] [--ops FILE]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() < 1 {
 		fs.Usage()
-		return fmt.Errorf("run: want one scenario file (- for standard input), got %d arguments", fs.NArg())
+		return errors.New("run: want one or more scenario files (- for standard input)")
+	}
+	for flag, v := range map[string]string{"--flash-out": *flashOut, "--html": *htmlOut, "--ops": *opsOut} {
+		if v != "" && fs.NArg() > 1 {
+			return fmt.Errorf("run: %s takes one scenario file, got %d", flag, fs.NArg())
+		}
 	}
 	var o scenarios.Options
 	if err := ef.apply(&o); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
-	s, err := scenarios.ParseFile(fs.Arg(0))
-	if err != nil {
-		return err
+	o.Logger = cliLogger
+	var scripts []*scenarios.Script
+	files := cliio.New(stdout)
+	for _, name := range fs.Args() {
+		s, err := scenarios.ParseFile(name)
+		if err != nil {
+			return err
+		}
+		scripts = append(scripts, s)
+		files.Input("", s.File)
+		for _, p := range s.InputFiles() {
+			files.Input("", p)
+		}
 	}
-	files := scriptFiles(stdout, s)
 	files.Output("--json", *jsonOut)
+	files.Output("--junit", *junitOut)
 	files.Output("--html", *htmlOut)
 	files.Output("--flash-out", *flashOut)
 	files.Output("--ops", *opsOut)
@@ -59,52 +80,56 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if files.ToStdout() {
 		stdout = stderr // the report must not mix with the data
 	}
-	var ops bytes.Buffer
-	if *opsOut != "" {
-		o.Ops = &ops
-	}
-	rec := htmlreport.NewRecorder()
-	if *htmlOut != "" {
-		o.Observe = rec.Observe
-	}
-	r := scenarios.NewRunner(s, o)
-	defer r.Close()
-	rep, runErr := r.Run()
-
-	printReport(stdout, rep, *trace)
-
-	if *flashOut != "" && r.Device() == nil {
-		return fmt.Errorf("run: --flash-out: %s made no device", rep.File)
-	}
-	if *jsonOut != "" {
-		b, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
-			return err
+	var results []runResult
+	for _, s := range scripts {
+		if runContext.Err() != nil {
+			break
 		}
-		files.Stage(*jsonOut, append(b, '\n'), 0o644)
-	}
-	if *htmlOut != "" {
-		b, err := runHTML(commandLine("run", args), rec.Finish(s, rep, runErr, r.Device()))
-		if err != nil {
-			return err
+		so := o
+		var ops bytes.Buffer
+		if *opsOut != "" {
+			so.Ops = &ops
 		}
-		files.Stage(*htmlOut, b, 0o644)
+		rec := htmlreport.NewRecorder()
+		if *htmlOut != "" {
+			so.Observe = rec.Observe
+		}
+		r := scenarios.NewRunner(s, so)
+		start := time.Now()
+		rep, runErr := r.RunContext(runContext)
+		results = append(results, runResult{rep: rep, err: runErr, wall: time.Since(start)})
+		printReport(stdout, rep, *trace)
+		annotateRun(stdout, rep, runErr)
+		if *flashOut != "" && r.Device() == nil {
+			r.Close()
+			return fmt.Errorf("run: --flash-out: %s made no device", rep.File)
+		}
+		if *htmlOut != "" {
+			b, err := runHTML(commandLine("run", args), rec.Finish(s, rep, runErr, r.Device()))
+			if err != nil {
+				r.Close()
+				return err
+			}
+			files.Stage(*htmlOut, b, 0o644)
+		}
+		if *flashOut != "" {
+			files.Stage(*flashOut, r.Device().Flash.Bytes(), 0o644)
+		}
+		if *opsOut != "" {
+			files.Stage(*opsOut, ops.Bytes(), 0o644)
+		}
+		r.Close()
 	}
-	if *flashOut != "" {
-		files.Stage(*flashOut, r.Device().Flash.Bytes(), 0o644)
-	}
-	if *opsOut != "" {
-		files.Stage(*opsOut, ops.Bytes(), 0o644)
+	if err := stageRunReports(files, results, *jsonOut, *junitOut); err != nil {
+		return err
 	}
 	if err := files.Commit(); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
-
-	var ee *scenarios.ExpectError
-	if errors.As(runErr, &ee) {
-		return failed("%s:%d: expected %s, saw %s", ee.File, ee.Line, ee.Expected, ee.Seen)
+	if err := interrupted("run: %d of %d scripts run, reports written", len(results), len(scripts)); err != nil {
+		return err
 	}
-	return runErr
+	return runOutcome(results)
 }
 
 // scriptFiles declares a parsed script and the files it reads as the

@@ -51,7 +51,7 @@ func TestRunCommand(t *testing.T) {
 		{"parse error", runScript + "expect weather sunny\n", nil, exitBadInput, nil, "s.scn:13: expect: weather"},
 		{"command error", runScript + "package p file=missing.fwpkg\nstore p\n", nil, exitBadInput, nil, "missing.fwpkg"},
 		{"trace", runScript, []string{"--trace"}, exitOK, []string{"boot    boot #1 (power-on)", "uapi_upg_start returned"}, ""},
-		{"no file", "", []string{"--"}, exitBadInput, nil, "want one scenario file"},
+		{"no file", "", []string{"--"}, exitBadInput, nil, "want one or more scenario files"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ws63emu/ws63emu/internal/cliio"
 	"github.com/ws63emu/ws63emu/scenarios"
@@ -33,7 +34,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	tears := fs.String("tears", "before", "tear models, comma-separated: before, after, prefix (half the operation), prefix:K, bits (scenario seed), bits:SEED")
 	stride := fs.Int("stride", 1, "cut at every Nth flash operation only")
 	jobs := fs.Int("jobs", 0, "workers (default: all cores); the results do not depend on it")
-	shard := fs.String("shard", "", "run shard I of N (I/N, 0 ≤ I < N): the points whose index ≡ I mod N")
+	shard := fs.String("shard", "", "run shard I of N (I/N, 0-based: 0 ≤ I < N): the points whose index ≡ I mod N; auto or auto/N: from the CI's environment")
 	jsonOut := fs.String("json", "", "write every point as JSON to this file (ws63emu sweep merge joins shards)")
 	junitOut := fs.String("junit", "", "write JUnit XML to this file: a summary case and one case per failing point")
 	htmlOut := fs.String("html", "", "write the sweep map (every cut point by verdict, failing points with token and timeline) as a self-contained HTML file")
@@ -97,15 +98,18 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	if files.ToStdout() {
 		stdout = stderr // the summary must not mix with the data
 	}
-	if f, ok := stdout.(*os.File); ok && isTerminal(f) {
-		bar := &progressBar{w: stdout, last: -1}
-		o.Progress = bar.update
+	o.Logger = cliLogger
+	meter := newProgressMeter(stderr, "sweep "+s.File)
+	if meter != nil {
+		o.PhaseProgress = meter.update
 	}
-	rep, err := scenarios.Sweep(s, o)
-	if o.Progress != nil {
-		fmt.Fprint(stdout, "\r\033[K")
-	}
+	start := time.Now()
+	rep, err := scenarios.SweepContext(runContext, s, o)
+	meter.clear()
 	if err != nil {
+		if ierr := interrupted("sweep %s: stopped before any point ran, no report written", s.File); ierr != nil {
+			return ierr
+		}
 		return err
 	}
 	if *htmlOut != "" {
@@ -115,13 +119,22 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		}
 		files.Stage(*htmlOut, b, 0o644)
 	}
-	return finishSweep(rep, stdout, files, *jsonOut, *junitOut, *maxFail)
+	return finishSweepTimed(rep, stdout, files, *jsonOut, *junitOut, *maxFail, time.Since(start))
 }
 
 // finishSweep prints the summary, writes the outputs and maps the outcome
 // to the exit status.
 func finishSweep(rep *scenarios.SweepReport, stdout io.Writer, files *cliio.Files, jsonOut, junitOut string, maxFail int) error {
+	return finishSweepTimed(rep, stdout, files, jsonOut, junitOut, maxFail, 0)
+}
+
+// finishSweepTimed is finishSweep with the wall time the sweep took, for
+// the JUnit time attributes (0: unknown). A partial report (the sweep
+// was interrupted) is written all the same, and exits 130 or 143.
+func finishSweepTimed(rep *scenarios.SweepReport, stdout io.Writer, files *cliio.Files, jsonOut, junitOut string, maxFail int, wall time.Duration) error {
+	rep.Tool = toolVersion()
 	rep.WriteSummary(stdout, maxFail)
+	annotateSweep(stdout, rep, maxFail)
 	if jsonOut != "" {
 		b, err := rep.EncodeJSON()
 		if err != nil {
@@ -130,7 +143,7 @@ func finishSweep(rep *scenarios.SweepReport, stdout io.Writer, files *cliio.File
 		files.Stage(jsonOut, b, 0o644)
 	}
 	if junitOut != "" {
-		b, err := rep.JUnit()
+		b, err := rep.JUnitTimed(wall)
 		if err != nil {
 			return err
 		}
@@ -138,6 +151,12 @@ func finishSweep(rep *scenarios.SweepReport, stdout io.Writer, files *cliio.File
 	}
 	if err := files.Commit(); err != nil {
 		return fmt.Errorf("sweep: %w", err)
+	}
+	if p := rep.Partial; p != nil {
+		if err := interrupted("sweep %s: %d of %d %s run, partial reports written", rep.File, p.Done, p.Of, p.Phase); err != nil {
+			return err
+		}
+		return failed("sweep %s: partial report: %s", rep.File, p)
 	}
 	if !rep.Passed() {
 		switch {
@@ -172,8 +191,11 @@ func expectsAfterSweep(s *scenarios.Script) bool {
 	return !block
 }
 
-// parseShard parses I/N.
+// parseShard parses I/N (0-based), or auto and auto/N (shardFromEnv).
 func parseShard(s string) (int, int, error) {
+	if s == "auto" || strings.HasPrefix(s, "auto/") {
+		return shardFromEnv(s, os.Getenv)
+	}
 	a, b, ok := strings.Cut(s, "/")
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
@@ -261,27 +283,4 @@ func missingShards(rep *scenarios.SweepReport) []string {
 		}
 	}
 	return missing
-}
-
-// isTerminal reports whether f is a character device (a terminal).
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// progressBar draws "[####      ]  40% 5850/14624 points" on one line.
-type progressBar struct {
-	w    io.Writer
-	last int
-}
-
-func (p *progressBar) update(done, total int) {
-	const width = 40
-	pct := done * 100 / max(total, 1)
-	if pct == p.last && done != total {
-		return
-	}
-	p.last = pct
-	n := done * width / max(total, 1)
-	fmt.Fprintf(p.w, "\r[%s%s] %3d%% %d/%d points", strings.Repeat("#", n), strings.Repeat(" ", width-n), pct, done, total)
 }

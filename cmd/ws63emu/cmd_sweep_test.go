@@ -99,7 +99,7 @@ func TestSweepFailingAndReplay(t *testing.T) {
 		Tests    int `xml:"tests,attr"`
 		Failures int `xml:"failures,attr"`
 	}
-	if err := xml.Unmarshal(b, &ju); err != nil || ju.Tests != len(failed)+1 || ju.Failures != len(failed)+1 {
+	if err := xml.Unmarshal(b, &ju); err != nil || ju.Tests != len(failed)+1 || ju.Failures != len(failed) { // the summary case passes: each failure counts once
 		t.Errorf("JUnit: %v, %+v for %d failing points", err, ju, len(failed))
 	}
 	if !bytes.Contains(b, []byte("ws63emu replay &#39;"+failed[0].Token)) {

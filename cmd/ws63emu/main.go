@@ -1,7 +1,7 @@
 // Command ws63emu emulates the HiSilicon WS63 firmware-upgrade (FOTA) flow.
 //
 // main only calls run; each subcommand lives in its own cmd_*.go file and is
-// listed in the commands table.
+// listed in the commands table, which root.go turns into the cobra tree.
 package main
 
 import (
@@ -9,13 +9,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/spf13/pflag"
 )
 
-// Exit statuses (DESIGN §6).
+// Exit statuses (docs/design.md §6); a command stopped by SIGINT or SIGTERM
+// exits 128 + the signal number: 130, 143 (signals.go).
 const (
 	exitOK       = 0
 	exitFailed   = 1 // an expectation or a verification failed
@@ -51,6 +51,10 @@ type subcommand struct {
 // dispatch runs the verb args[0] of command name, printing usage for help
 // and for a missing or unknown verb.
 func dispatch(name string, usage func(io.Writer), subs []subcommand, args []string, stdout, stderr io.Writer) error {
+	if (len(args) == 0 || args[0] == "--help") && noteVerbs(stderr, subs) { // help and completion introspection (root.go)
+		usage(stderr)
+		return pflag.ErrHelp
+	}
 	names := make([]string, len(subs))
 	for i, sc := range subs {
 		names[i] = sc.name
@@ -85,9 +89,12 @@ func failed(format string, a ...any) error { return &failedError{fmt.Sprintf(for
 // exitCode maps an error from a subcommand to the process exit status.
 func exitCode(err error) int {
 	var f *failedError
+	var sig *signalError
 	switch {
 	case err == nil, errors.Is(err, pflag.ErrHelp):
 		return exitOK
+	case errors.As(err, &sig):
+		return 128 + int(sig.sig)
 	case errors.As(err, &f):
 		return exitFailed
 	default:
@@ -95,41 +102,11 @@ func exitCode(err error) int {
 	}
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: ws63emu COMMAND [flags]")
-	fmt.Fprintln(w, "\ncommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
-	}
-	fmt.Fprintln(w, "\nRun 'ws63emu COMMAND --help' for a command's flags.")
-}
-
-// run executes one invocation; it returns the error to report, if any.
-func run(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		usage(stderr)
-		return errors.New("no command given")
-	}
-	name := args[0]
-	if name == "help" || name == "-h" || name == "--help" {
-		usage(stdout)
-		return nil
-	}
-	c, ok := commands[name]
-	if !ok {
-		usage(stderr)
-		return fmt.Errorf("unknown command %q", name)
-	}
-	return c.run(args[1:], stdout, stderr)
-}
-
 func main() {
+	ctx, stop := watchSignals()
+	runContext = ctx
 	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	stop()
 	if err != nil && !errors.Is(err, pflag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "ws63emu:", err)
 	}
