@@ -314,7 +314,7 @@ func Pack(o PackOptions) ([]byte, error) {
 		h.ImageLen = uint32(len(padded))
 		if ic.Encrypt {
 			if !o.PlainEncrypted {
-				return nil, fmt.Errorf("%w: [%s] ReRncFlag=0x3C7896E1 asks for encryption, which needs the SDK's closed sign tool and chip keys (PlainEncrypted models it as a pass-through)", ErrUnsupported, ic.Section)
+				return nil, fmt.Errorf("%w: [%s] ReRncFlag=0x3C7896E1 asks for encryption, which needs the SDK's closed sign tool and chip keys (PlainEncrypted, ws63emu pack --encryption-model, models it as a pass-through)", ErrUnsupported, ic.Section)
 			}
 			h.EncPKL1, h.EncPKL2, h.IV = ic.ProtectionKeyL1, ic.ProtectionKeyL2, ic.IV
 		}

@@ -44,6 +44,7 @@ func runPack(args []string, stdout, stderr io.Writer) error {
 	anyVerExt := fs.Bool("any-version-ext", false, "pack each section's version_ext as given, as the SDK packer does (by default one that is not 0, 1, 3, 7, … is refused)")
 	verExts := fs.StringArray("version-ext", nil, "SECTION=N: set [SECTION]'s version_ext (hex with 0x, else decimal); repeatable")
 	hwID := fs.String("hardware-id", "", "N: the info area's hardware_id instead of the config's HardwareID (hex with 0x, else decimal)")
+	encModel := fs.Bool("encryption-model", false, "pack an [application] with ReRncFlag=0x3C7896E1 with ws63emu's encryption model (the config's keys and IV recorded, the data left plain, as scripts' encrypt=on do); the SDK's sign tool and chip keys that really encrypt are closed")
 	force := fs.Bool("force", false, "write the package even when the device would not install it (too large, an image that does not fit or is not the kind its slot boots)")
 	out := fs.StringP("output", "o", "", "output file (required; - for standard output)")
 	printCfg := fs.Bool("print-config", false, "print the fota.cfg pack would use (the built-in one, with --sign) and exit")
@@ -98,7 +99,7 @@ func runPack(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := upg.PackOptions{Config: cfg, Ver: *ver, Unsigned: *unsigned, NoFlashboot: *noBoot, LongVer: *longVer, AnyVersionExt: *anyVerExt}
+	opts := upg.PackOptions{Config: cfg, Ver: *ver, Unsigned: *unsigned, NoFlashboot: *noBoot, LongVer: *longVer, AnyVersionExt: *anyVerExt, PlainEncrypted: *encModel}
 	for _, kv := range *verExts {
 		sec, val, err := packSetting("--version-ext", kv)
 		if err != nil {

@@ -394,3 +394,50 @@ func TestPackSDKMadeByteForByte(t *testing.T) {
 		}
 	}
 }
+
+// TestPackEncryptionModel: an [application] with ReRncFlag=0x3C7896E1 is
+// refused by default (the real encryption is the closed tool's) and packed
+// with --encryption-model, which records the config's keys and IV and
+// leaves the data plain, as scripts' encrypt=on do.
+func TestPackEncryptionModel(t *testing.T) {
+	dir := t.TempDir()
+	cfg, errs, code := runCLI(t, "pack", "--print-config", "--sign", "sha256")
+	if code != exitOK {
+		t.Fatalf("print-config: exit %d: %s", code, errs)
+	}
+	i := strings.Index(cfg, "[application]")
+	j := strings.Index(cfg[i:], "ReRncFlag=0x00000000")
+	if i < 0 || j < 0 {
+		t.Fatalf("no [application] ReRncFlag in the built-in config:\n%s", cfg)
+	}
+	cfg = cfg[:i+j] + "ReRncFlag=0x3C7896E1\nProtectionKeyL1=00112233445566778899AABBCCDDEEFF\n" +
+		"ProtectionKeyL2=00112233445566778899AABB00000000\nIv=000102030405060708090A0B0C0D0E0F" +
+		cfg[i+j+len("ReRncFlag=0x00000000"):]
+	cfgPath := filepath.Join(dir, "enc.cfg")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	app, fb := filepath.Join(dir, "app.bin"), filepath.Join(dir, "fb.bin")
+	for _, a := range [][]string{
+		{"image", "build", "--kind", "app", "--version", "2.0", "--size", "65536", "--seed", "1", "--hash-only", "-o", app},
+		{"image", "build", "--kind", "flashboot", "--version", "2.0", "--size", "32768", "--seed", "1", "--hash-only", "-o", fb},
+	} {
+		if _, errs, code := runCLI(t, a...); code != exitOK {
+			t.Fatalf("%v: exit %d: %s", a, code, errs)
+		}
+	}
+	out := filepath.Join(dir, "p.fwpkg")
+	_, errs, code = runCLI(t, "pack", "--config", cfgPath, "--app", app, "--flashboot", fb, "-o", out)
+	if code != exitBadInput || !strings.Contains(errs, "--encryption-model") {
+		t.Fatalf("without --encryption-model: exit %d, %q; want 2 naming the flag", code, errs)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatalf("a refused pack left %s", out)
+	}
+	if _, errs, code := runCLI(t, "pack", "--config", cfgPath, "--app", app, "--flashboot", fb, "--encryption-model", "-o", out); code != exitOK {
+		t.Fatalf("with --encryption-model: exit %d: %s", code, errs)
+	}
+	if _, errs, code := runCLI(t, "pkg", "verify", out); code != exitOK {
+		t.Fatalf("pkg verify of the modelled package: exit %d: %s", code, errs)
+	}
+}
