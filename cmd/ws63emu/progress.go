@@ -55,8 +55,13 @@ func (m *progressMeter) update(phase string, done, total int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	if phase != m.phase || done < m.lastDone { // a new phase, or the same phase of another sweep
+	switch {
+	case phase != m.phase || done < m.lastDone/2: // a new phase, or the same phase of another sweep
 		m.phase, m.start, m.lastLine, m.lastTenth = phase, now, now, 0
+	case done < m.lastDone:
+		// Workers report as they finish, so a count can arrive after a
+		// larger one: it says nothing new.
+		return
 	}
 	m.lastDone = done
 	el := now.Sub(m.start)
