@@ -9,6 +9,7 @@ import (
 	xz "github.com/ulikunitz/xz/lzma"
 
 	"github.com/ws63emu/ws63emu/image"
+	"github.com/ws63emu/ws63emu/internal/testutil"
 	"github.com/ws63emu/ws63emu/lzma"
 )
 
@@ -67,7 +68,7 @@ func BenchmarkDecodeW1App(b *testing.B) {
 	var ours, ref, oursCPU, refCPU time.Duration
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		t0, c0 := time.Now(), cpuTime()
+		t0, c0 := time.Now(), testutil.CPUTime()
 		d, err := lzma.NewDecoder(p, int(p.DictSize))
 		if err != nil {
 			b.Fatal(err)
@@ -75,7 +76,7 @@ func BenchmarkDecodeW1App(b *testing.B) {
 		if n := deviceLoop(b, d, alone[13:], out); n != len(data) {
 			b.Fatalf("decoded %d of %d bytes", n, len(data))
 		}
-		t1, c1 := time.Now(), cpuTime()
+		t1, c1 := time.Now(), testutil.CPUTime()
 		r, err := xz.NewReader(bytes.NewReader(alone))
 		if err != nil {
 			b.Fatal(err)
@@ -86,7 +87,7 @@ func BenchmarkDecodeW1App(b *testing.B) {
 		ours += t1.Sub(t0)
 		ref += time.Since(t1)
 		oursCPU += c1 - c0
-		refCPU += cpuTime() - c1
+		refCPU += testutil.CPUTime() - c1
 	}
 	if !bytes.Equal(out, data) {
 		b.Fatal("output differs")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ws63emu/ws63emu/flash"
+	"github.com/ws63emu/ws63emu/internal/testutil"
 )
 
 // memPeak samples the process's memory at points of a sweep: the largest
@@ -52,13 +53,13 @@ func BenchmarkS1(b *testing.B) {
 	var sweepTime, sweepCPU time.Duration
 	runs := 0
 	for b.Loop() {
-		t0, c0 := time.Now(), cpuTime()
+		t0, c0 := time.Now(), testutil.CPUTime()
 		rep, err = Sweep(s, SweepOptions{Stride: stride, Progress: func(int, int) { peak.sample() }})
 		if err != nil {
 			b.Fatal(err)
 		}
 		sweepTime += time.Since(t0)
-		sweepCPU += cpuTime() - c0
+		sweepCPU += testutil.CPUTime() - c0
 		runs++
 	}
 	peak.sample()

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/ws63emu/ws63emu/internal/testutil"
 )
 
 // Compare benchmarks goOp beside the C encoder. It runs goOp under b.Loop
@@ -22,11 +24,11 @@ func Compare(b *testing.B, goOp func() error, inputs [][]byte, check func(i int,
 	}
 	var goWall, goCPU, cWall, cCPU []time.Duration
 	for b.Loop() {
-		t0, c0 := time.Now(), CPUTime()
+		t0, c0 := time.Now(), testutil.CPUTime()
 		if err := goOp(); err != nil {
 			b.Fatal(err)
 		}
-		goCPU = append(goCPU, CPUTime()-c0)
+		goCPU = append(goCPU, testutil.CPUTime()-c0)
 		goWall = append(goWall, time.Since(t0))
 		if c == nil {
 			continue

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package lzmaref
+package testutil
 
 import "time"
 

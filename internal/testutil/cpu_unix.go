@@ -1,6 +1,6 @@
 //go:build unix
 
-package lzmaref
+package testutil
 
 import (
 	"syscall"
@@ -8,7 +8,8 @@ import (
 )
 
 // CPUTime is this process's user + system CPU time so far (all threads),
-// to set beside the C encoder's Times.CPU on a loaded machine.
+// for benchmarks that set their figure beside a reference on a loaded
+// machine.
 func CPUTime() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
