@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/ws63emu/ws63emu/internal/cliio"
 	"github.com/ws63emu/ws63emu/scenarios"
 )
 
@@ -60,10 +59,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if tok.Tear2 != nil && *htmlOut != "" {
 		return fmt.Errorf("replay: --html draws single cuts; %s has two", fs.Arg(0))
 	}
-	files := cliio.New(stdout)
-	for _, in := range append([]string{tok.File}, s.InputFiles()...) {
-		files.Input("", in)
-	}
+	files := scriptFiles(stdout, s)
 	files.Output("--html", *htmlOut)
 	files.Output("--ops", *opsOut)
 	files.Output("--flash-out", *flashOut)

@@ -46,9 +46,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errors.New("run: want one or more scenario files (- for standard input)")
 	}
-	for flag, v := range map[string]string{"--flash-out": *flashOut, "--html": *htmlOut, "--ops": *opsOut} {
-		if v != "" && fs.NArg() > 1 {
-			return fmt.Errorf("run: %s takes one scenario file, got %d", flag, fs.NArg())
+	for _, o := range []struct{ flag, v string }{{"--flash-out", *flashOut}, {"--html", *htmlOut}, {"--ops", *opsOut}} {
+		if o.v != "" && fs.NArg() > 1 {
+			return fmt.Errorf("run: %s takes one scenario file, got %d", o.flag, fs.NArg())
 		}
 	}
 	var o scenarios.Options
@@ -64,10 +64,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		scripts = append(scripts, s)
-		files.Input("", s.File)
-		for _, p := range s.InputFiles() {
-			files.Input("", p)
-		}
+		addScriptInputs(files, s)
 	}
 	files.Output("--json", *jsonOut)
 	files.Output("--junit", *junitOut)
@@ -136,11 +133,17 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 // inputs of a command.
 func scriptFiles(stdout io.Writer, s *scenarios.Script) *cliio.Files {
 	files := cliio.New(stdout)
+	addScriptInputs(files, s)
+	return files
+}
+
+// addScriptInputs declares a parsed script and the files it reads as
+// inputs of files.
+func addScriptInputs(files *cliio.Files, s *scenarios.Script) {
 	files.Input("", s.File)
 	for _, p := range s.InputFiles() {
 		files.Input("", p)
 	}
-	return files
 }
 
 // printReport prints a scenario report as run and replay show it: the
