@@ -52,8 +52,7 @@ const (
 
 // The call header's budget field (csrc/shim.c).
 const (
-	budgetMax        = 1<<31 - 1
-	budgetSplitErase = 1 << 31
+	budgetMax = 1<<32 - 1
 )
 
 // sfcTimeout is ERRCODE_SFC_FLASH_TIMEOUT_WAIT_READY, what the SFC driver
@@ -83,23 +82,15 @@ type blockEraser interface {
 	EraseBlock(addr, size uint32) error
 }
 
-// eraseBlock applies one chip block erase.
-func eraseBlock(f upg.Flash, addr, size uint32) error {
-	if b, ok := f.(blockEraser); ok {
-		return b.EraseBlock(addr, size)
-	}
-	// a flash without block commands: the greedy plan of the range.
-	return f.EraseRange(addr, size)
-}
-
 // session is one program's instance of the vendor library: a child
 // process for one boot.
 type session struct {
-	prog  string
-	f     upg.Flash
-	m     mirror
-	print func(string)
-	phase func(string)
+	prog   string
+	f      upg.Flash
+	m      mirror
+	blocks blockEraser // the chip's block erase, one command
+	print  func(string)
+	phase  func(string)
 
 	cmd    *exec.Cmd
 	w      *bufio.Writer
@@ -133,11 +124,15 @@ func newSession(pool *shmPool, path, prog string, f upg.Flash, print func(string
 	if !ok {
 		return nil, errors.New("sdkengine: the flash cannot be mirrored (no Peek/OpCount)")
 	}
+	blocks, ok := f.(blockEraser)
+	if !ok {
+		return nil, errors.New("sdkengine: the flash has no block erase command (EraseBlock)")
+	}
 	sh, err := pool.get()
 	if err != nil {
 		return nil, err
 	}
-	s := &session{prog: prog, f: f, m: m, print: print, phase: phase, pool: pool, shm: sh, mem: sh.mem, stderr: new(bytes.Buffer)}
+	s := &session{prog: prog, f: f, m: m, blocks: blocks, print: print, phase: phase, pool: pool, shm: sh, mem: sh.mem, stderr: new(bytes.Buffer)}
 	s.resync()
 	cmd := exec.Command(path)
 	cmd.ExtraFiles = []*os.File{sh.file} // fd 3
@@ -359,14 +354,10 @@ func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32
 	}
 	s.fresh = false
 	s.lastFn = fn
-	// The quiet budget, in the flash model's operations; bit 31 says that
-	// the model applies a block erase as per-4K operations.
+	// The quiet budget, in the flash model's operations.
 	var budget uint32
 	if q, ok := s.f.(quieter); ok && !s.roundTrips {
 		budget = uint32(min(q.Quiet(), budgetMax))
-	}
-	if _, ok := s.f.(blockEraser); !ok {
-		budget |= budgetSplitErase
 	}
 	s.send(fn, a, budget, payload)
 	for {
@@ -389,11 +380,11 @@ func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32
 		case kProgram:
 			s.ack(s.chip(s.f.Program(ma, p), ma, uint32(len(p))))
 		case kErase:
-			s.ack(s.chip(eraseBlock(s.f, ma, mb), ma, mb))
+			s.ack(s.chip(s.blocks.EraseBlock(ma, mb), ma, mb))
 		case kProgramDone:
 			s.applied(s.f.Program(ma, p), ma)
 		case kEraseDone:
-			s.applied(eraseBlock(s.f, ma, mb), ma)
+			s.applied(s.blocks.EraseBlock(ma, mb), ma)
 		case kUserVerify:
 			s.ack(s.userVerify(p))
 		case kECDSA:

@@ -87,11 +87,6 @@ static uint8_t *g_rw;
  * itself (the parent's flash.Device.Quiet when the call began): no power
  * cut, fault or hook can touch them. The rest go to the parent one by one. */
 static uint32_t g_budget;
-/* g_split_erase: the parent's flash applies a block erase as one operation
- * per 4 KiB sector (flag bit 31 of the budget), so a block erase costs
- * size/4096 of the budget; otherwise one. */
-static bool g_split_erase;
-#define BUDGET_SPLIT_ERASE 0x80000000u
 
 /* spend takes cost operations from the budget; false when they do not fit
  * (the budget is then spent: every later command of the call goes to the
@@ -406,7 +401,7 @@ errcode_t hal_sfc_reg_erase(uint32_t flash_addr, spi_opreation_t erase_opreation
     if (check_range(flash_addr, erase_opreation.size) != ERRCODE_SUCC) {
         return ERRCODE_INVALID_PARAM;
     }
-    if (spend(g_split_erase ? erase_opreation.size / 0x1000 : 1)) {
+    if (spend(1)) { /* one block erase is one chip command */
         memset(g_rw + flash_addr, 0xFF, erase_opreation.size);
         send_msg(K_ERASE_DONE, flash_addr, erase_opreation.size, NULL, 0);
         return ERRCODE_SUCC;
@@ -679,8 +674,7 @@ int main(void)
     for (;;) {
         uint32_t fn, a, b, n;
         recv_msg(&fn, &a, &b, &n);
-        g_split_erase = (b & BUDGET_SPLIT_ERASE) != 0;
-        g_budget = b & ~BUDGET_SPLIT_ERASE;
+        g_budget = b;
         errcode_t ret = ERRCODE_SUCC;
         uint32_t extra = 0, extra2 = 0;
         switch (fn) {
