@@ -37,7 +37,7 @@ func (d *Device) FalseSuccess() (string, bool) {
 	if d.cfg.Upg.AB {
 		return "", false // the AB scheme has no flag area
 	}
-	snap := d.Flash.Snapshot()
+	snap := d.Flash.View() // read at once: no copy-on-write marks
 	t, err := partition.ParseFlash(snap)
 	if err != nil {
 		return "", false

@@ -35,7 +35,7 @@ func (d *Device) ExpectNVKeys(keys map[uint16][]byte) {
 // of the flash: it costs no simulated time and works while the device is
 // off.
 func (d *Device) NVRegion() (*nv.Region, error) {
-	snap := d.Flash.Snapshot()
+	snap := d.Flash.View() // read at once: no copy-on-write marks
 	t, err := partition.ParseFlash(snap)
 	if err != nil {
 		return nil, err

@@ -107,7 +107,7 @@ func (rec *recorder) observe(c scenarios.Command, d *emulator.Device) {
 // findFlag locates the flag area (compress layout: fota end − 0x1000) and
 // records its first state.
 func (rec *recorder) findFlag() {
-	t, err := partition.ParseFlash(rec.dev.Flash.Snapshot()) // not Device.Table: a device read costs simulated time
+	t, err := partition.ParseFlash(rec.dev.Flash.View()) // not Device.Table: a device read costs simulated time
 	if err != nil {
 		return
 	}
@@ -165,7 +165,7 @@ func (rec *recorder) settleFlag() {
 	}
 	rec.flagPending = false
 	b := make([]byte, upg.FlagAreaLen)
-	if _, err := rec.dev.Flash.Snapshot().ReadAt(b, int64(rec.flagAddr)); err != nil {
+	if _, err := rec.dev.Flash.View().ReadAt(b, int64(rec.flagAddr)); err != nil {
 		return
 	}
 	st := flagState(b)

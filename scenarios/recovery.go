@@ -455,7 +455,7 @@ func (r *Runner) partitionHolds(part string) string {
 	if err != nil {
 		return err.Error()
 	}
-	snap := r.dev.Flash.Snapshot()
+	snap := r.dev.Flash.View() // read at once: no copy-on-write marks
 	t, err := partition.ParseFlash(snap)
 	if err != nil {
 		return "no partition table: " + err.Error()

@@ -936,7 +936,7 @@ func (r *Runner) fault(c *FaultCmd) error {
 	}
 	addr := c.Addr
 	if c.InPart {
-		t, err := partition.ParseFlash(r.dev.Flash.Snapshot())
+		t, err := partition.ParseFlash(r.dev.Flash.View())
 		if err != nil {
 			return r.fail(c, "fault", err)
 		}
@@ -1061,7 +1061,7 @@ func (readOnly) Program(uint32, []byte) error    { return errors.New("scenarios:
 func (readOnly) EraseRange(uint32, uint32) error { return errors.New("scenarios: read-only flash") }
 
 func (r *Runner) flag() (*upg.Flag, error) {
-	snap := r.dev.Flash.Snapshot()
+	snap := r.dev.Flash.View() // read at once: no copy-on-write marks
 	t, err := partition.ParseFlash(snap)
 	if err != nil {
 		return nil, err
