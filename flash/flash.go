@@ -136,20 +136,28 @@ func (d *Device) ownChunk(c uint32) *chunk {
 
 // writable returns sector s for writing, copying it first if shared.
 func (d *Device) writable(s uint32) *sector {
-	c := d.ownChunk(s >> chunkShift)
-	i := s & (chunkSectors - 1)
 	if !d.secOwned[s] {
-		var cp *sector
-		if n := len(d.free); n > 0 {
-			cp, d.free = d.free[n-1], d.free[:n-1]
-		} else {
-			cp = new(sector)
-		}
-		*cp = *c.sec[i]
-		c.sec[i] = cp
-		d.secOwned[s] = true
+		old := d.sectorAt(s)
+		cp := d.fresh(s)
+		*cp = *old
+		return cp
 	}
-	return c.sec[i]
+	return d.sectorAt(s)
+}
+
+// fresh installs an owned sector array at s and returns it; its contents
+// are whatever a recycled array held: the caller fills all of it.
+func (d *Device) fresh(s uint32) *sector {
+	c := d.ownChunk(s >> chunkShift)
+	var cp *sector
+	if n := len(d.free); n > 0 {
+		cp, d.free = d.free[n-1], d.free[:n-1]
+	} else {
+		cp = new(sector)
+	}
+	c.sec[s&(chunkSectors-1)] = cp
+	d.secOwned[s] = true
+	return cp
 }
 
 // recycle moves the sectors the device owns to its free list; the caller
@@ -434,10 +442,23 @@ func (d *Device) programOp(addr uint32, p []byte) error {
 // andInto ANDs p into the array at addr; p lies within one page.
 func (d *Device) andInto(addr uint32, p []byte) {
 	s, off := addr/SectorSize, addr%SectorSize
-	if !d.secOwned[s] && !clears(d.sectorAt(s)[off:off+uint32(len(p))], p) {
-		return // nothing would change: do not copy a shared sector
+	end := off + uint32(len(p))
+	if !d.secOwned[s] {
+		cur := d.sectorAt(s)
+		if !clears(cur[off:end], p) {
+			return // nothing would change: do not copy a shared sector
+		}
+		if cur == erasedSector {
+			// ANDed into 0xFF the data is itself: copy it into a fresh
+			// array instead of copying the erased one and ANDing.
+			dst := d.fresh(s)
+			copy(dst[:off], erasedSector[:off])
+			copy(dst[off:end], p)
+			copy(dst[end:], erasedSector[end:])
+			return
+		}
 	}
-	dst := d.writable(s)[off : off+uint32(len(p))]
+	dst := d.writable(s)[off:end]
 	i := 0
 	for ; i+8 <= len(p); i += 8 {
 		v := binary.LittleEndian.Uint64(dst[i:]) & binary.LittleEndian.Uint64(p[i:])
