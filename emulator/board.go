@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ws63emu/ws63emu/efuse"
+	"github.com/ws63emu/ws63emu/flash"
 	"github.com/ws63emu/ws63emu/partition"
 	"github.com/ws63emu/ws63emu/sfc"
 	"github.com/ws63emu/ws63emu/upg"
@@ -118,6 +119,18 @@ func (g guarded) Program(addr uint32, data []byte) error {
 	g.check() // a cut stops the program here, the op still labelled
 	return err
 }
+
+// Freeze and ReadMatches check bytes in place (upg.InPlaceReader); a
+// device powered off matches nothing, so the caller's ReadAt stops.
+func (g guarded) Freeze(off int64, data []byte) flash.Frozen { return g.d.Flash.Freeze(off, data) }
+
+func (g guarded) ReadMatches(f flash.Frozen) bool {
+	g.check()
+	return g.d.Flash.ReadMatches(f)
+}
+
+func (f driven) Freeze(off int64, data []byte) flash.Frozen { return guarded{f.d}.Freeze(off, data) }
+func (f driven) ReadMatches(fr flash.Frozen) bool           { return guarded{f.d}.ReadMatches(fr) }
 
 // Peek and OpCount let an engine mirror the flash (sdkengine): raw reads
 // that are not device reads, and the operation counter.

@@ -3,9 +3,12 @@ package upg
 import (
 	"bytes"
 	"fmt"
+	"io"
 
+	"github.com/ws63emu/ws63emu/flash"
 	"github.com/ws63emu/ws63emu/lzma"
 	"github.com/ws63emu/ws63emu/partition"
+	"github.com/ws63emu/ws63emu/sfc"
 )
 
 // The compressed image task (uapi_upg_compress_image_update →
@@ -205,6 +208,7 @@ type lzmaKey struct {
 // there (with its error).
 type lzmaChunk struct {
 	in     []byte
+	frozen flash.Frozen // in, where it was read (see InPlaceReader)
 	events []lzmaEvent
 	out    []byte
 	done   bool
@@ -237,13 +241,24 @@ func (m *Memo) runLZMA(t *lzmaTask, hdr [LZMAHeaderLen]byte, in, rest uint32) er
 		mine = &lzmaRec{}
 	}
 	buf := make([]byte, lzmaInBuf)
+	ip, _ := inPlace(t.u.flash, 0)
 	for i := 0; rest > 0; i++ {
 		n := min(lzmaInBuf, rest)
-		if _, err := t.u.flash.ReadAt(buf[:n], int64(in)); err != nil {
-			return &flashError{code: ErrcodeUpgDecompressFail, err: err}
+		// A chunk as the record's: checked in place when the flash can
+		// (the same read time, no copy), else read and compared.
+		same := false
+		if rec != nil && i < len(rec.chunks) && ip != nil {
+			same = ip.ReadMatches(rec.chunks[i].frozen)
 		}
+		if !same {
+			if _, err := t.u.flash.ReadAt(buf[:n], int64(in)); err != nil {
+				return &flashError{code: ErrcodeUpgDecompressFail, err: err}
+			}
+			same = rec != nil && i < len(rec.chunks) && ip == nil && bytes.Equal(rec.chunks[i].in, buf[:n])
+		}
+		at := in
 		in, rest = in+n, rest-n
-		if rec != nil && i < len(rec.chunks) && bytes.Equal(rec.chunks[i].in, buf[:n]) {
+		if same {
 			c := &rec.chunks[i]
 			if err := t.replay(c); err != nil {
 				return err
@@ -264,7 +279,11 @@ func (m *Memo) runLZMA(t *lzmaTask, hdr [LZMAHeaderLen]byte, in, rest uint32) er
 		}
 		var c *lzmaChunk
 		if mine != nil {
-			mine.chunks = append(mine.chunks, lzmaChunk{in: bytes.Clone(buf[:n])})
+			rc := lzmaChunk{in: bytes.Clone(buf[:n])}
+			if ip != nil {
+				rc.frozen = ip.Freeze(int64(at), rc.in)
+			}
+			mine.chunks = append(mine.chunks, rc)
 			c = &mine.chunks[len(mine.chunks)-1]
 		}
 		done, err := t.chunk(buf[:n], c)
@@ -350,4 +369,33 @@ func (t *lzmaTask) catchUp(chunks []lzmaChunk) error {
 		return fmt.Errorf("upg: lzma: memo catch-up reached %d/%d, want %d/%d: %w", t.remain, t.outOff, remain, outOff, ErrDecompress)
 	}
 	return nil
+}
+
+// InPlaceReader is a flash whose bytes can be checked where they are
+// (flash.Device, and the emulator's chip and driver over one): a memo
+// checks the bytes it recorded through it without copying them, and a
+// range whose sectors are the very ones recorded (shared copy-on-write
+// sectors never change) without comparing them.
+type InPlaceReader interface {
+	Freeze(off int64, data []byte) flash.Frozen
+	ReadMatches(f flash.Frozen) bool
+}
+
+// inPlace returns r as an InPlaceReader at offset off of it — through an
+// sfc driver to its chip and through an io.SectionReader to the reader
+// below — with the offset there; nil when it is none.
+func inPlace(r io.ReaderAt, off int64) (InPlaceReader, int64) {
+	for {
+		switch v := r.(type) {
+		case InPlaceReader:
+			return v, off
+		case *sfc.Driver:
+			r = v.Chip()
+		case *io.SectionReader:
+			outer, base, _ := v.Outer()
+			r, off = outer, base+off
+		default:
+			return nil, 0
+		}
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/ws63emu/ws63emu/flash"
 )
 
 // Memo lets a power-cut sweep reuse work the device repeats identically
@@ -77,8 +79,9 @@ type sumEntry struct {
 	data []byte
 	sum  [32]byte
 
-	once   sync.Once // Read entries: sum computed on first use
-	reused int       // Read entries: hits, for eviction
+	once   sync.Once    // Read entries: sum computed on first use
+	reused int          // Read entries: hits, for eviction
+	frozen flash.Frozen // Read entries: data where it was read (InPlaceReader)
 }
 
 // NewMemo returns an empty Memo.
@@ -235,6 +238,28 @@ func (m *Memo) Read(r io.ReaderAt, off int64, n int) ([]byte, int, error) {
 		got, err := r.ReadAt(b, off)
 		return b, got, err
 	}
+	key := readKey{off, n}
+	m.mu.Lock()
+	cands := m.reads[key]
+	m.mu.Unlock()
+	// Within a section reader's limit, a flash that checks in place
+	// spares the copy (and, for sectors still shared, the compare).
+	ip, at := inPlace(r, off)
+	if sr, ok := r.(*io.SectionReader); ok && off+int64(n) > sr.Size() {
+		ip = nil
+	}
+	if ip != nil {
+		for _, e := range cands {
+			if ip.ReadMatches(e.frozen) {
+				m.mu.Lock()
+				e.reused++
+				m.stats.ReadHits++
+				m.mu.Unlock()
+				return e.data, n, nil
+			}
+		}
+		cands = nil // none matches: read, and remember the new bytes
+	}
 	bp, _ := m.rpool.Get().(*[]byte)
 	if bp == nil || cap(*bp) < n {
 		b := make([]byte, n)
@@ -248,10 +273,6 @@ func (m *Memo) Read(r io.ReaderAt, off int64, n int) ([]byte, int, error) {
 		copy(b, buf[:got])
 		return b, got, err
 	}
-	key := readKey{off, n}
-	m.mu.Lock()
-	cands := m.reads[key]
-	m.mu.Unlock()
 	for _, e := range cands {
 		if bytes.Equal(e.data, buf) {
 			m.mu.Lock()
@@ -262,6 +283,9 @@ func (m *Memo) Read(r io.ReaderAt, off int64, n int) ([]byte, int, error) {
 		}
 	}
 	e := &sumEntry{data: bytes.Clone(buf)}
+	if ip != nil {
+		e.frozen = ip.Freeze(at, e.data)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.stats.ReadMisses++
