@@ -124,13 +124,15 @@ func (g guarded) Program(addr uint32, data []byte) error {
 // device powered off matches nothing, so the caller's ReadAt stops.
 func (g guarded) Freeze(off int64, data []byte) flash.Frozen { return g.d.Flash.Freeze(off, data) }
 
-func (g guarded) ReadMatches(f flash.Frozen) bool {
+func (g guarded) ReadMatches(off int64, f flash.Frozen) (bool, flash.Frozen) {
 	g.check()
-	return g.d.Flash.ReadMatches(f)
+	return g.d.Flash.ReadMatches(off, f)
 }
 
 func (f driven) Freeze(off int64, data []byte) flash.Frozen { return guarded{f.d}.Freeze(off, data) }
-func (f driven) ReadMatches(fr flash.Frozen) bool           { return guarded{f.d}.ReadMatches(fr) }
+func (f driven) ReadMatches(off int64, fr flash.Frozen) (bool, flash.Frozen) {
+	return guarded{f.d}.ReadMatches(off, fr)
+}
 
 // Peek and OpCount let an engine mirror the flash (sdkengine): raw reads
 // that are not device reads, and the operation counter.

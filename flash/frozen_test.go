@@ -23,13 +23,17 @@ func TestReadMatches(t *testing.T) {
 		t.Fatal("Freeze of bytes the array does not hold is not the zero Frozen")
 	}
 	snap := d.Snapshot() // shares every sector
+	// Matched again, the owned Frozen learns the sectors now frozen.
+	if ok, nf := d.ReadMatches(at, owned); !ok || len(nf.secs) != 3 || nf.secs[0] == nil || nf.secs[2] == nil {
+		t.Fatalf("after a snapshot, a match of the owned Frozen remembers %d sectors, want 3", len(nf.secs))
+	}
 	f := d.Freeze(at, bytes.Clone(data))
 	if f.secs == nil {
 		t.Fatal("Freeze of shared sectors has no sectors")
 	}
 	for _, fr := range []Frozen{f, owned} {
 		before := d.Elapsed()
-		if !d.ReadMatches(fr) {
+		if ok, _ := d.ReadMatches(at, fr); !ok {
 			t.Fatal("unchanged bytes do not match")
 		}
 		ref := New()
@@ -46,23 +50,28 @@ func TestReadMatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := d.Elapsed()
-	if d.ReadMatches(f) || d.ReadMatches(owned) {
+	if ok1, _ := d.ReadMatches(at, f); ok1 {
+		t.Fatal("bytes changed after the Freeze still match")
+	}
+	if ok2, _ := d.ReadMatches(at, owned); ok2 {
 		t.Fatal("bytes changed after the Freeze still match")
 	}
 	if d.Elapsed() != before {
 		t.Fatal("a mismatch cost read time")
 	}
 	d.Restore(snap)
-	if !d.ReadMatches(f) {
+	if ok, _ := d.ReadMatches(at, f); !ok {
 		t.Fatal("restored bytes do not match")
 	}
-	if d.Freeze(Size-10, data).data != nil || d.Freeze(-1, data).data != nil || d.ReadMatches(Frozen{}) {
+	if d.Freeze(Size-10, data).data != nil || d.Freeze(-1, data).data != nil || first(d.ReadMatches(at, Frozen{})) || first(d.ReadMatches(at+1, f)) {
 		t.Fatal("a range outside the array, or the zero Frozen, matches")
 	}
 	d.CutNow()
-	if d.ReadMatches(f) {
+	if ok, _ := d.ReadMatches(at, f); ok {
 		t.Fatal("a device powered off matches")
 	}
 }
 
 func len32(b []byte) uint32 { return uint32(len(b)) }
+
+func first(ok bool, _ Frozen) bool { return ok }

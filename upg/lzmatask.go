@@ -248,7 +248,11 @@ func (m *Memo) runLZMA(t *lzmaTask, hdr [LZMAHeaderLen]byte, in, rest uint32) er
 		// (the same read time, no copy), else read and compared.
 		same := false
 		if rec != nil && i < len(rec.chunks) && ip != nil {
-			same = ip.ReadMatches(rec.chunks[i].frozen)
+			var f flash.Frozen
+			same, f = ip.ReadMatches(int64(in), m.frozenOf(&rec.chunks[i].frozen))
+			if same {
+				m.setFrozen(&rec.chunks[i].frozen, f)
+			}
 		}
 		if !same {
 			if _, err := t.u.flash.ReadAt(buf[:n], int64(in)); err != nil {
@@ -378,7 +382,7 @@ func (t *lzmaTask) catchUp(chunks []lzmaChunk) error {
 // sectors never change) without comparing them.
 type InPlaceReader interface {
 	Freeze(off int64, data []byte) flash.Frozen
-	ReadMatches(f flash.Frozen) bool
+	ReadMatches(off int64, f flash.Frozen) (bool, flash.Frozen)
 }
 
 // inPlace returns r as an InPlaceReader at offset off of it — through an

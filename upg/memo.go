@@ -223,6 +223,22 @@ type readKey struct {
 	n   int
 }
 
+// frozenOf reads a Frozen of a record or entry, which other workers may
+// update (setFrozen).
+func (m *Memo) frozenOf(f *flash.Frozen) flash.Frozen {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return *f
+}
+
+// setFrozen replaces a record's Frozen by one that ReadMatches returned:
+// the same bytes, named by the sectors holding them now.
+func (m *Memo) setFrozen(f *flash.Frozen, nf flash.Frozen) {
+	m.mu.Lock()
+	*f = nf
+	m.mu.Unlock()
+}
+
 // maxReadRecs bounds the contents Read remembers per range.
 const maxReadRecs = 4
 
@@ -250,7 +266,8 @@ func (m *Memo) Read(r io.ReaderAt, off int64, n int) ([]byte, int, error) {
 	}
 	if ip != nil {
 		for _, e := range cands {
-			if ip.ReadMatches(e.frozen) {
+			if ok, f := ip.ReadMatches(at, m.frozenOf(&e.frozen)); ok {
+				m.setFrozen(&e.frozen, f)
 				m.mu.Lock()
 				e.reused++
 				m.stats.ReadHits++
