@@ -104,6 +104,9 @@ type Device struct {
 	free []*sector
 	// pokes counts content changes that are not ops (FlipBit, Restore).
 	pokes uint64
+	// pcache, when set, shares the results of bulk programs
+	// (SetProgramCache).
+	pcache *ProgramCache
 }
 
 // maxFree bounds the recycled sectors a device keeps (8 MiB).
@@ -270,7 +273,7 @@ func (d *Device) Program(addr uint32, data []byte) error {
 		if !d.cutArmed || d.cutAt < d.ops || d.cutAt >= d.ops+n {
 			for len(data) > 0 {
 				k := min(SectorSize-int(addr%SectorSize), len(data))
-				d.andInto(addr, data[:k])
+				d.andInto(addr, data[:k], true)
 				addr += uint32(k)
 				data = data[k:]
 			}
@@ -434,19 +437,28 @@ func (d *Device) programOp(addr uint32, p []byte) error {
 		return opError(err, op)
 	}
 	d.elapsed += d.timing.program(len(p))
-	d.andInto(addr, p)
+	d.andInto(addr, p, d.quiet())
 	d.stick(addr, uint32(len(p)))
 	return nil
 }
 
-// andInto ANDs p into the array at addr; p lies within one page.
-func (d *Device) andInto(addr uint32, p []byte) {
+// andInto ANDs p into the array at addr; p lies within one sector. cache
+// lets the program cache (SetProgramCache) share the result: for programs
+// issued while nothing observes them one by one (quiet), not for torn ops
+// or ops redone by RestoreRedo, whose one-off states would only fill it.
+func (d *Device) andInto(addr uint32, p []byte, cache bool) {
 	s, off := addr/SectorSize, addr%SectorSize
 	end := off + uint32(len(p))
 	if !d.secOwned[s] {
 		cur := d.sectorAt(s)
 		if !clears(cur[off:end], p) {
 			return // nothing would change: do not copy a shared sector
+		}
+		if cache && d.pcache != nil {
+			if r := d.pcache.lookup(cur, off, p); r != nil {
+				d.ownChunk(s >> chunkShift).sec[s&(chunkSectors-1)] = r // shared: not owned
+				return
+			}
 		}
 		if cur == erasedSector {
 			// ANDed into 0xFF the data is itself: copy it into a fresh
@@ -458,7 +470,11 @@ func (d *Device) andInto(addr uint32, p []byte) {
 			return
 		}
 	}
-	dst := d.writable(s)[off:end]
+	andBytes(d.writable(s)[off:end], p)
+}
+
+// andBytes ANDs p into dst (as long as p).
+func andBytes(dst, p []byte) {
 	i := 0
 	for ; i+8 <= len(p); i += 8 {
 		v := binary.LittleEndian.Uint64(dst[i:]) & binary.LittleEndian.Uint64(p[i:])
@@ -538,9 +554,9 @@ func (d *Device) applyTear(op Op, t Tear) {
 		p := op.Data
 		switch t.Kind {
 		case TearAfter:
-			d.andInto(op.Addr, p)
+			d.andInto(op.Addr, p, false)
 		case TearPrefix:
-			d.andInto(op.Addr, p[:min(max(t.K, 0), len(p))])
+			d.andInto(op.Addr, p[:min(max(t.K, 0), len(p))], false)
 		case TearBits:
 			off := op.Addr % SectorSize
 			cur := d.sectorAt(s)[off : off+uint32(len(p))]

@@ -15,6 +15,7 @@ import (
 // devices at once.
 type Snapshot struct {
 	chunks  [numChunks]*chunk
+	owned   *[NumSectors]bool // a View's: the device's sectors it may still change
 	ops     uint64
 	elapsed time.Duration
 	readRem int64
@@ -62,7 +63,22 @@ func (d *Device) Restore(s *Snapshot) {
 // the device next changes (an op, FlipBit, Restore). It is for reading
 // right away (a digest of the final flash); keep a Snapshot otherwise.
 func (d *Device) View() *Snapshot {
-	return &Snapshot{chunks: d.chunks, ops: d.ops, elapsed: d.elapsed, readRem: d.readRem, phase: d.phase}
+	return &Snapshot{chunks: d.chunks, owned: &d.secOwned, ops: d.ops, elapsed: d.elapsed, readRem: d.readRem, phase: d.phase}
+}
+
+// SectorID names the array holding a sector's contents. Two equal
+// SectorIDs that are both frozen hold the same bytes, for good: a frozen
+// sector (no device owns it) is never written again. It is comparable and
+// may be a map key (which keeps the sector in memory).
+type SectorID struct{ p *sector }
+
+// SectorID returns the array holding sector i and whether it is frozen:
+// always for a Snapshot, and for a View unless the device owns the sector.
+func (s *Snapshot) SectorID(i int) (SectorID, bool) {
+	if i < 0 || i >= NumSectors {
+		return SectorID{}, false
+	}
+	return SectorID{s.chunks[i>>chunkShift].sec[i&(chunkSectors-1)]}, s.owned == nil || !s.owned[i]
 }
 
 // Mark is the device's op counter, clock and phase at one moment: what a
@@ -104,7 +120,7 @@ func (d *Device) RestoreRedo(s *Snapshot, redo []Op, m Mark) {
 	for _, op := range redo {
 		switch op.Kind {
 		case OpProgram:
-			d.andInto(op.Addr, op.Data)
+			d.andInto(op.Addr, op.Data, false)
 		case OpErase:
 			for sec := op.Addr / SectorSize; sec < (op.Addr+op.Len)/SectorSize; sec++ {
 				d.eraseSector(sec)

@@ -353,7 +353,8 @@ type recording struct {
 	ref     Reference
 	digests *digester
 	memo    *upg.Memo
-	ctx     context.Context // stops the points (SweepContext); nil: never
+	pcache  *flash.ProgramCache // shared by the workers' flashes, with the memo
+	ctx     context.Context     // stops the points (SweepContext); nil: never
 }
 
 // sweepBlock finds the sweep block and checks its commands.
@@ -398,6 +399,7 @@ func record(s *Script, o SweepOptions) (*recording, error) {
 	rec := &recording{s: s, begin: begin, end: end}
 	if !o.NoMemo {
 		rec.memo = upg.NewMemo()
+		rec.pcache = flash.NewProgramCache(programCacheBytes)
 	}
 	r := NewRunner(s, Options{Logger: o.Logger, memo: rec.memo, Engine: o.Engine, SDK: o.SDK})
 	defer r.closeDevice() // engine.go
@@ -540,8 +542,13 @@ type worker struct {
 	redo []flash.Op // scratch for restore
 }
 
+// programCacheBytes bounds the sectors the workers share through the
+// program cache (W1: ~2.3 MiB per distinct image write).
+const programCacheBytes = 96 << 20
+
 func (rec *recording) newWorker() *worker {
 	f := flash.New()
+	f.SetProgramCache(rec.pcache)
 	f.SetTiming(rec.timing)
 	return &worker{f: f}
 }
