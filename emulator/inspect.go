@@ -410,7 +410,7 @@ func parseImage(part []byte, kinds []image.Kind) (content string, rep *ImageRepo
 	if used(part) == 0 {
 		return ContentErased, nil, ""
 	}
-	im, err := image.Parse(bytes.NewReader(part), int64(len(part)))
+	im, err := image.ParseBytes(part)
 	if im == nil {
 		return ContentGarbage, nil, fmt.Sprintf("%v (offset from the partition start)", err)
 	}

@@ -1,6 +1,7 @@
 package image
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -97,6 +98,20 @@ func ParseWith(r io.ReaderAt, size int64, o ParseOptions) (*Image, error) {
 			im.Info.CodeAreaLen, sum[:8], OffCodeAreaHash, im.Info.CodeAreaHash[:8]), Err: ErrBodyHash}
 	}
 	return im, nil
+}
+
+// ParseBytes is Parse of an image in memory (b may hold more bytes after
+// it) without copying its code: the image's Code is a slice of b, so b
+// must not be modified while the image is in use.
+func ParseBytes(b []byte) (*Image, error) {
+	return ParseWith(bytes.NewReader(b), int64(len(b)), ParseOptions{Read: func(r io.ReaderAt, off int64, n int) ([]byte, int, error) {
+		if off < 0 || off+int64(n) > int64(len(b)) { // cannot happen: the length is checked against len(b) first
+			buf := make([]byte, n)
+			got, err := r.ReadAt(buf, off)
+			return buf, got, err
+		}
+		return b[off : off+int64(n) : off+int64(n)], n, nil
+	}})
 }
 
 // ReadFile parses the image in a file; errors name the file. As with Parse,

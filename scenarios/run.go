@@ -467,7 +467,7 @@ func appIn(raw []byte) []byte {
 		return nil
 	}
 	part := raw[e.Offset : e.Offset+e.Size]
-	im, err := image.Parse(bytes.NewReader(part), int64(len(part)))
+	im, err := image.ParseBytes(part)
 	if err != nil || im.Kind != image.KindApp {
 		return nil
 	}
@@ -548,7 +548,7 @@ func (r *Runner) loadImage(b *builtImage) error {
 		r.register(d.Name, data)
 		return nil
 	}
-	im, err := image.Parse(bytes.NewReader(data), int64(len(data)))
+	im, err := image.ParseBytes(data)
 	if err != nil {
 		return fmt.Errorf("%s: %w (an NV file needs kind=nv)", d.File, err)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -78,7 +77,7 @@ func deviceFit(r io.ReaderAt, size int64, p *upg.Package) []fitProblem {
 			probs = append(probs, fitProblem{i, fmt.Sprintf("(%s) cannot be unpacked: %v: flashboot fails each of its 3 attempts after erasing the partition, the device bricks", name, err)})
 			continue
 		}
-		im, err := image.Parse(bytes.NewReader(data), int64(len(data)))
+		im, err := image.ParseBytes(data)
 		switch {
 		case err != nil && !errors.Is(err, image.ErrBodyHash):
 			probs = append(probs, fitProblem{i, fmt.Sprintf("(%s) is not a signed %s image (%v): flashboot installs it, "+

@@ -80,11 +80,35 @@ func ReadFile(path string, limit int64, what string) ([]byte, error) {
 	if st.Mode().IsRegular() && st.Size() > limit {
 		return nil, &LimitError{Path: path, Limit: limit, What: what}
 	}
+	if st.Mode().IsRegular() {
+		return readSized(f, path, limit, what, st.Size())
+	}
 	return readLimited(f, path, limit, what)
 }
 
 func readLimited(r io.Reader, name string, limit int64, what string) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	return checkLimit(b, err, name, limit, what)
+}
+
+// readSized reads a regular file of size bytes (at most limit) into one
+// buffer of that size, then whatever it grew by since (to limit + 1),
+// sparing io.ReadAll's regrowth of a multi-megabyte image.
+func readSized(f *os.File, name string, limit int64, what string, size int64) ([]byte, error) {
+	b := make([]byte, size)
+	n, err := io.ReadFull(f, b)
+	b = b[:n]
+	if err == io.EOF || err == io.ErrUnexpectedEOF { // shrank since the Stat
+		return b, nil
+	}
+	if err != nil {
+		return nil, pathErr(name, err)
+	}
+	rest, err := io.ReadAll(io.LimitReader(f, limit+1-size))
+	return checkLimit(append(b, rest...), err, name, limit, what)
+}
+
+func checkLimit(b []byte, err error, name string, limit int64, what string) ([]byte, error) {
 	if err != nil {
 		return nil, pathErr(name, err)
 	}
