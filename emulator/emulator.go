@@ -192,12 +192,19 @@ func FromFlash(cfg Config, f *flash.Device, ef *efuse.Bank) (*Device, error) {
 // Name registers a name for an image's bytes so traces and verdicts say
 // "app-v2" rather than a hash.
 func (d *Device) Name(name string, imageBytes []byte) {
-	d.names[sha256.Sum256(imageBytes)] = name
+	d.NameSum(name, sha256.Sum256(imageBytes))
 }
+
+// NameSum is Name of the bytes whose SHA-256 is sum.
+func (d *Device) NameSum(name string, sum [32]byte) { d.names[sum] = name }
 
 // NameOf returns the registered name of image bytes, or a short hash.
 func (d *Device) NameOf(imageBytes []byte) string {
-	h := d.cfg.Upg.Memo.Sum256(imageBytes) // nil-safe: crypto/sha256 without a memo
+	return d.NameOfSum(d.cfg.Upg.Memo.Sum256(imageBytes)) // nil-safe: crypto/sha256 without a memo
+}
+
+// NameOfSum is NameOf of the bytes whose SHA-256 is h.
+func (d *Device) NameOfSum(h [32]byte) string {
 	if n, ok := d.names[h]; ok {
 		return n
 	}
@@ -436,7 +443,9 @@ func (d *Device) ssb() (uint32, error) {
 		im, err := image.ParseWith(r, int64(e.Size), image.ParseOptions{Sum256: memo.Sum256, Read: memo.Read})
 		if err == nil {
 			d.cpuWork(upg.CPUHash, len(im.Code))
-			err = image.Verify(im, d.flashbootVerifyOptions())
+			o := d.flashbootVerifyOptions()
+			o.CodeHashChecked = true // ParseWith just did
+			err = image.Verify(im, o)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", c.id, err))

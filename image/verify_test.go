@@ -101,6 +101,11 @@ func TestVerifySentinels(t *testing.T) {
 		{name: "body", image: func(im *Image) { im.Code[10] ^= 1 }, want: ErrBodyHash},
 		{name: "body, secure boot off", image: func(im *Image) { im.Code[10] ^= 1 }, opts: func(o *VerifyOptions) { o.SecureBoot = false }, want: ErrBodyHash},
 		{name: "code shorter than code_area_len", image: func(im *Image) { im.Code = im.Code[:16] }, opts: func(o *VerifyOptions) { o.SecureBoot = false }, want: ErrBodyHash},
+		// CodeHashChecked: the caller vouches for the code (Parse just
+		// checked it), so the hash is not computed again; the length is
+		// still checked.
+		{name: "code hash checked by the caller", image: func(im *Image) { im.Code[10] ^= 1 }, opts: func(o *VerifyOptions) { o.CodeHashChecked = true }, want: nil},
+		{name: "code hash checked, code shorter", image: func(im *Image) { im.Code = im.Code[:16] }, opts: func(o *VerifyOptions) { o.CodeHashChecked = true }, want: ErrBodyHash},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := base
