@@ -507,10 +507,11 @@ func (r *Runner) imageKeys(kind string) (key, parent *image.PrivateKey, err erro
 
 // register names image bytes for the trace and for verdicts.
 func (r *Runner) register(name string, data []byte) {
-	if prev := r.dev.NameOf(data); r.burnedApp == prev && prev != name {
+	sum := sha256.Sum256(data)
+	if prev := r.dev.NameOfSum(sum); r.burnedApp == prev && prev != name {
 		r.burnedApp = name // the starting flash's app, declared after the device
 	}
-	r.dev.Name(name, data)
+	r.dev.NameSum(name, sum)
 	r.byHead[headOf(data, len(data))] = name
 	r.noteSDK(name, data) // recovery.go
 }
