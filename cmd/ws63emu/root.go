@@ -154,11 +154,11 @@ input, 130 / 143 interrupted by SIGINT / SIGTERM (partial reports written).`,
 			}
 		}
 	}
-	root.AddCommand(&cobra.Command{
+	topic := &cobra.Command{
 		Use:   "scenarios",
 		Short: "the scenario script language (ws63emu help scenarios)",
-		Long:  scenarios.LanguageReference(false),
-	})
+	}
+	root.AddCommand(topic)
 	root.AddCommand(c.genDocsCommand())
 	root.SetHelpCommand(c.helpCommand())
 	root.InitDefaultHelpCmd()
@@ -171,6 +171,11 @@ input, 130 / 143 interrupted by SIGINT / SIGTERM (partial reports written).`,
 	def := root.HelpFunc()
 	root.SetHelpFunc(func(cmd *cobra.Command, args []string) {
 		c.attach(cmd)
+		if cmd == topic && topic.Long == "" {
+			// Rendered when asked for: it costs a few milliseconds at
+			// every start otherwise.
+			topic.Long = scenarios.LanguageReference(false)
+		}
 		def(cmd, args)
 	})
 	return c
