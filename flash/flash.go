@@ -454,7 +454,7 @@ func (d *Device) andInto(addr uint32, p []byte, cache bool) {
 		if !clears(cur[off:end], p) {
 			return // nothing would change: do not copy a shared sector
 		}
-		if cache && d.pcache != nil {
+		if cache && d.pcache != nil && (len(p) >= progCacheMin || len(p) <= progCacheWord) {
 			if r := d.pcache.lookup(cur, off, p); r != nil {
 				d.ownChunk(s >> chunkShift).sec[s&(chunkSectors-1)] = r // shared: not owned
 				return

@@ -38,6 +38,17 @@ type ProgramCacheStats struct {
 	Hits, Misses, Kept int
 }
 
+// The programs the cache considers: bulk writes (an image, a buffer
+// flush: at least progCacheMin bytes into a sector) and the 4-byte
+// read-modify-writes the driver makes at their unaligned edges, which
+// would otherwise leave one sector in four the device's own. Not the
+// 64-byte commands of an engine that issues a write command by command
+// (the SDK engine), whose intermediate states would fill it for nothing.
+const (
+	progCacheMin  = 256
+	progCacheWord = 4
+)
+
 type progKey struct {
 	old    *sector
 	off, n uint16
