@@ -437,7 +437,7 @@ func (d *Device) programOp(addr uint32, p []byte) error {
 		return opError(err, op)
 	}
 	d.elapsed += d.timing.program(len(p))
-	d.andInto(addr, p, d.quiet())
+	d.andInto(addr, p, d.pcache != nil && d.quiet())
 	d.stick(addr, uint32(len(p)))
 	return nil
 }

@@ -32,9 +32,6 @@ func (d *Device) Freeze(off int64, data []byte) Frozen {
 	return f
 }
 
-// Data returns the frozen bytes (not a copy).
-func (f Frozen) Data() []byte { return f.data }
-
 // ReadMatches reports whether the array still holds f's bytes at off,
 // where f was frozen (at any other offset: false), comparing in place (no copy) and only the sectors that are not
 // the very ones f remembers. When it does, the read costs simulated time

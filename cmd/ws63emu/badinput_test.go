@@ -101,20 +101,7 @@ func getFixture(t *testing.T) *fixture {
 }
 
 // okScript is a small upgrade with a sweep block and expectations after it.
-const okScript = `device layout=compress seed=3
-image app-v1 kind=app version=1 size=16K
-image app-v2 kind=app version=2 size=16K
-image fb-v1 kind=flashboot version=1 size=8K
-image fb-v2 kind=flashboot version=2 size=8K
-package up images=app-v2,fb-v2 sign=sha256
-burn fb-v1 app-v1
-power-on
-sweep-begin
-store up
-request-upgrade
-sweep-end
-expect verdict upgraded|kept-old
-`
+const okScript = sweepScript + "expect verdict upgraded|kept-old\n"
 
 func publicPEM(k *image.PrivateKey) []byte {
 	type algo struct {

@@ -118,7 +118,7 @@ func TestItem1OutputsThroughLinksAndSpecialFiles(t *testing.T) {
 
 	// run - reads the script from standard input.
 	r := runSub(t, dir, []byte(okScript), "run", "-")
-	if r.code != 0 || !strings.Contains(r.stdout, "ok   -:13: expect verdict") {
+	if r.code != 0 || !strings.Contains(r.stdout, "ok   -:14: expect verdict") {
 		t.Fatalf("run -: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
