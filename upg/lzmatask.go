@@ -246,19 +246,13 @@ func (m *Memo) runLZMA(t *lzmaTask, hdr [LZMAHeaderLen]byte, in, rest uint32) er
 		n := min(lzmaInBuf, rest)
 		// A chunk as the record's: checked in place when the flash can
 		// (the same read time, no copy), else read and compared.
-		same := false
-		if rec != nil && i < len(rec.chunks) && ip != nil {
-			var f flash.Frozen
-			same, f = ip.ReadMatches(int64(in), m.frozenOf(&rec.chunks[i].frozen))
-			if same {
-				m.setFrozen(&rec.chunks[i].frozen, f)
-			}
-		}
+		recorded := rec != nil && i < len(rec.chunks)
+		same := recorded && ip != nil && m.matchInPlace(ip, int64(in), &rec.chunks[i].frozen)
 		if !same {
 			if _, err := t.u.flash.ReadAt(buf[:n], int64(in)); err != nil {
 				return &flashError{code: ErrcodeUpgDecompressFail, err: err}
 			}
-			same = rec != nil && i < len(rec.chunks) && ip == nil && bytes.Equal(rec.chunks[i].in, buf[:n])
+			same = recorded && ip == nil && bytes.Equal(rec.chunks[i].in, buf[:n])
 		}
 		at := in
 		in, rest = in+n, rest-n

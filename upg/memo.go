@@ -223,20 +223,22 @@ type readKey struct {
 	n   int
 }
 
-// frozenOf reads a Frozen of a record or entry, which other workers may
-// update (setFrozen).
-func (m *Memo) frozenOf(f *flash.Frozen) flash.Frozen {
+// matchInPlace reports whether the flash below ip still holds the bytes
+// of *f at off (ReadMatches: no copy, the read's simulated time on a
+// match). On a match *f — a record's or entry's, which other workers read
+// too, hence the lock — becomes the Frozen that names the sectors holding
+// the bytes now.
+func (m *Memo) matchInPlace(ip InPlaceReader, off int64, f *flash.Frozen) bool {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	return *f
-}
-
-// setFrozen replaces a record's Frozen by one that ReadMatches returned:
-// the same bytes, named by the sectors holding them now.
-func (m *Memo) setFrozen(f *flash.Frozen, nf flash.Frozen) {
-	m.mu.Lock()
-	*f = nf
+	cur := *f
 	m.mu.Unlock()
+	ok, nf := ip.ReadMatches(off, cur)
+	if ok {
+		m.mu.Lock()
+		*f = nf
+		m.mu.Unlock()
+	}
+	return ok
 }
 
 // maxReadRecs bounds the contents Read remembers per range.
@@ -266,8 +268,7 @@ func (m *Memo) Read(r io.ReaderAt, off int64, n int) ([]byte, int, error) {
 	}
 	if ip != nil {
 		for _, e := range cands {
-			if ok, f := ip.ReadMatches(at, m.frozenOf(&e.frozen)); ok {
-				m.setFrozen(&e.frozen, f)
+			if m.matchInPlace(ip, at, &e.frozen) {
 				m.mu.Lock()
 				e.reused++
 				m.stats.ReadHits++
