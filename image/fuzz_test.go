@@ -55,6 +55,16 @@ func FuzzParse(f *testing.F) {
 		if grown, limit := after.TotalAlloc-before.TotalAlloc, uint64(min(size, MaxLen))+64<<10; grown > limit {
 			t.Fatalf("Parse of %d bytes claimed as %d allocated %d bytes (limit %d)", len(data), size, grown, limit)
 		}
+		if extra == 0 {
+			// ParseBytes, which slices the code out of data, agrees.
+			im2, err2 := ParseBytes(data)
+			if (err == nil) != (err2 == nil) || (err != nil && err.Error() != err2.Error()) {
+				t.Fatalf("Parse: %v; ParseBytes: %v", err, err2)
+			}
+			if im != nil && (im2 == nil || !bytes.Equal(im.Code, im2.Code) || im.Info != im2.Info) {
+				t.Fatal("ParseBytes returned another image")
+			}
+		}
 		if err != nil {
 			var fe *FormatError
 			if !errors.As(err, &fe) {
