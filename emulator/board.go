@@ -35,6 +35,15 @@ func (b board) SetReg(addr, v uint32)   { b.d.regs[addr] = v }
 func (b board) Print(msg string)        { b.d.emit(KindUART, msg) }
 func (b board) UpgOptions() upg.Options { return b.d.upgOptions(b.prog) }
 
+// AppBuffer lends flashboot the device's app-check buffer
+// (flashboot.AppBufferer), grown to n bytes.
+func (b board) AppBuffer(n int) []byte {
+	if cap(b.d.appBuf) < n {
+		b.d.appBuf = make([]byte, n)
+	}
+	return b.d.appBuf[:n]
+}
+
 func (d *Device) upgOptions(p Program) upg.Options {
 	o := d.cfg.Upg
 	o.AB = d.BuiltAB(p)                // scheme.go: each program's own build

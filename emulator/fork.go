@@ -32,7 +32,7 @@ type Checkpoint struct {
 
 // volatileFields are the Device fields a power cut clears; Checkpoint and
 // Resume reset them as powerLost does. Every other field survives.
-var volatileFields = []string{"regs", "state", "app", "appName", "why", "trace", "region", "fellBack", "phaseAfterFlag", "engineErr"}
+var volatileFields = []string{"regs", "state", "app", "appName", "why", "trace", "region", "fellBack", "phaseAfterFlag", "engineErr", "appBuf"}
 
 // Checkpoint captures d's lasting state now. Taken in a flash hook, it is
 // the state just before that operation. It costs a struct copy and two
@@ -42,7 +42,7 @@ func (d *Device) Checkpoint() *Checkpoint {
 	c.d.Flash, c.d.Efuse = nil, nil
 	c.d.regs, c.d.state, c.d.app, c.d.appName, c.d.why, c.d.trace = nil, Off, nil, "", "", nil
 	c.d.region, c.d.fellBack, c.d.phaseAfterFlag = upg.Region(0), false, ""
-	c.d.engineErr = nil
+	c.d.engineErr, c.d.appBuf = nil, nil
 	c.d.names = maps.Clone(d.names)
 	c.d.userVerify = maps.Clone(d.userVerify)
 	return c

@@ -3,6 +3,7 @@ package flashboot
 import (
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/ws63emu/ws63emu/image"
 	"github.com/ws63emu/ws63emu/partition"
@@ -113,8 +114,22 @@ func verifyRegion(b Board, e partition.Entry) ([]byte, error) {
 		return nil, fmt.Errorf("flashboot: no app region at 0x%06x", e.Offset)
 	}
 	r := appReader(b, e)
-	memo := b.UpgOptions().Memo // nil-safe: a fresh buffer, crypto/sha256
-	im, err := image.ParseWith(r, int64(e.Size), image.ParseOptions{Sum256: memo.Sum256, Read: memo.Read})
+	memo := b.UpgOptions().Memo
+	read := memo.Read
+	var raw []byte
+	if memo == nil {
+		// Without a memo, the code lands in a buffer with room for the
+		// header in front (the board's, when it lends one), and the image
+		// read below fills that same buffer again: the same ReadAt calls
+		// and bytes as reading into fresh buffers, without touching 2 MiB
+		// of new memory twice.
+		read = func(r io.ReaderAt, off int64, n int) ([]byte, int, error) {
+			raw = appBuffer(b, int(off)+n)
+			got, err := r.ReadAt(raw[off:], off)
+			return raw[off:], got, err
+		}
+	}
+	im, err := image.ParseWith(r, int64(e.Size), image.ParseOptions{Sum256: memo.Sum256, Read: read})
 	if err != nil {
 		return nil, err
 	}
@@ -123,11 +138,34 @@ func verifyRegion(b Board, e partition.Entry) ([]byte, error) {
 	if err := image.Verify(im, o); err != nil {
 		return nil, err
 	}
-	raw, _, err := memo.Read(r, 0, im.Len())
+	if raw == nil || len(raw) != im.Len() {
+		raw, _, err = memo.Read(r, 0, im.Len())
+	} else {
+		_, err = r.ReadAt(raw, 0)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return raw, nil
+}
+
+// AppBufferer is a Board that lends the buffer the app check reads the app
+// image into when there is no memo (upg.Options.Memo), to be used again at
+// its next boot: Result.App is then only valid until flashboot next runs
+// on that board. The emulator's device lends one (RAM: a power cut drops
+// it).
+type AppBufferer interface {
+	AppBuffer(n int) []byte
+}
+
+// appBuffer returns n bytes to read the app into: the board's, or new.
+func appBuffer(b Board, n int) []byte {
+	if ab, ok := b.(AppBufferer); ok {
+		if buf := ab.AppBuffer(n); len(buf) == n {
+			return buf
+		}
+	}
+	return make([]byte, n)
 }
 
 // tryFixAB is ws63_try_fix_app in an AB build: count the failure in the
