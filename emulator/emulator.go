@@ -138,6 +138,8 @@ type Device struct {
 	hist history // the recovery-path models' memory of past boots (recovery.go)
 
 	engineErr error // the SDK engine failed in the last settle or action (engine.go)
+
+	appBuf []byte // flashboot's app-check buffer (board.AppBuffer), reused boot to boot
 }
 
 // New manufactures a device: a blank flash with the factory params
@@ -197,6 +199,44 @@ func (d *Device) Name(name string, imageBytes []byte) {
 
 // NameSum is Name of the bytes whose SHA-256 is sum.
 func (d *Device) NameSum(name string, sum [32]byte) { d.names[sum] = name }
+
+// NameHeader names a signed image (header and code, nothing after) whose
+// code is known to match its header's code_area_hash by its header alone,
+// besides Name or NameSum: the header carries the code's hash, so it
+// identifies the image, and NameOfVerified need not hash the code again.
+func (d *Device) NameHeader(name string, imageBytes []byte) {
+	if k, ok := headName(imageBytes); ok {
+		d.names[k] = name
+	}
+}
+
+// NameOfVerified is NameOf of image bytes that flashboot has just checked
+// (header and code, the code matching code_area_hash): an image named with
+// NameHeader is found by its header; any other is hashed whole.
+func (d *Device) NameOfVerified(imageBytes []byte) string {
+	if k, ok := headName(imageBytes); ok {
+		if n, ok := d.names[k]; ok {
+			return n
+		}
+	}
+	return d.NameOf(imageBytes)
+}
+
+// headName is the names key of a signed image by its header: SHA-256 of
+// a label and the header, so that it is never the hash of other bytes
+// registered whole. ok is false unless b is exactly one image (header and
+// the code its code_area_len counts).
+func headName(b []byte) (k [32]byte, ok bool) {
+	ci, ok := codeInfo(b)
+	if !ok || int64(len(b)) != image.HeaderLen+int64(ci.CodeAreaLen) {
+		return k, false
+	}
+	h := sha256.New()
+	h.Write([]byte("ws63emu image header\x00"))
+	h.Write(b[:image.HeaderLen])
+	h.Sum(k[:0])
+	return k, true
+}
 
 // NameOf returns the registered name of image bytes, or a short hash.
 func (d *Device) NameOf(imageBytes []byte) string {
@@ -410,8 +450,8 @@ func (d *Device) bootOnce(how string) bool {
 		d.stuck("flashboot halted: " + res.Fix)
 		return false
 	}
-	d.appName = d.NameOf(res.App)
-	d.appBooted(res.App) // recovery.go
+	d.appName = d.NameOfVerified(res.App) // flashboot checked its code hash
+	d.appBooted(res.App)                  // recovery.go
 	d.Flash.SetPhase("app")
 	d.emit(KindBoot, "jump to app "+d.appName)
 	a, err := app.Start(d.board(ProgApp))

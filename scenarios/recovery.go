@@ -292,7 +292,12 @@ func (r *Runner) deviceModels(c *DeviceCmd, cfg *emulator.Config) error {
 		cfg.Models.SDK = upg.DefaultSDK // per-image sdk= turns the SDK events on
 	}
 	cfg.Models.RollbackBurn = m.RollbackBurn
-	cfg.Models.FirmwareSDK = func(raw []byte) string { return r.sdk[r.o.memo.Sum256(raw)] } // a sweep's memo (upg.Memo), nil-safe
+	cfg.Models.FirmwareSDK = func(raw []byte) string {
+		if len(r.sdk) == 0 { // no image line says sdk=: nothing to hash for
+			return ""
+		}
+		return r.sdk[r.o.memo.Sum256(raw)] // a sweep's memo (upg.Memo), nil-safe
+	}
 	if m.FlashEncryption {
 		var k [upg.FlashKeyLen]byte
 		newSeedStream(c.Seed, "flash-key").Read(k[:])

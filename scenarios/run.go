@@ -516,6 +516,14 @@ func (r *Runner) register(name string, data []byte) {
 	r.noteSDK(name, data) // recovery.go
 }
 
+// registerImage is register of a signed image whose code matches its
+// header (parsed, or just built): the device also knows it by its header
+// (emulator.Device.NameHeader).
+func (r *Runner) registerImage(name string, data []byte) {
+	r.register(name, data)
+	r.dev.NameHeader(name, data)
+}
+
 func (r *Runner) image(c Command, name string) (*builtImage, error) {
 	if b, ok := r.images[name]; ok {
 		return b, nil
@@ -558,7 +566,7 @@ func (r *Runner) loadImage(b *builtImage) error {
 	} else if b.kind != im.Kind.String() {
 		return fmt.Errorf("%s holds an image of kind %s, not %s", d.File, im.Kind, b.kind)
 	}
-	r.register(d.Name, data[:im.Len()])
+	r.registerImage(d.Name, data[:im.Len()])
 	if len(data) != im.Len() {
 		r.byHead[headOf(data, len(data))] = d.Name
 	}
@@ -608,14 +616,14 @@ func (r *Runner) synthesize(b *builtImage) error {
 	if b.data, err = build(kind); err != nil {
 		return err
 	}
-	r.register(d.Name, b.data)
+	r.registerImage(d.Name, b.data)
 	if kind == image.KindFlashboot {
 		// The factory burns flashboot_backup_sign.bin, the same code
 		// signed with the backup's image ids, into partition 0x02.
 		if b.backup, err = build(image.KindFlashbootBackup); err != nil {
 			return err
 		}
-		r.register(d.Name+"(backup)", b.backup)
+		r.registerImage(d.Name+"(backup)", b.backup)
 	}
 	return nil
 }
