@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/ProtonMail/go-crypto/brainpool"
+	"github.com/ws63emu/ws63emu/internal/bp256"
 
 	"github.com/ws63emu/ws63emu/internal/cliio"
 )
@@ -82,8 +83,7 @@ func NewPrivateKey(d *big.Int) (*PrivateKey, error) {
 	if d.Sign() <= 0 || d.Cmp(n) >= 0 {
 		return nil, ErrBadPrivateKey
 	}
-	//lint:ignore SA1019 brainpoolP256r1 has no crypto/ecdh implementation; the elliptic.Curve API is the only one
-	x, y := Curve().ScalarBaseMult(d.FillBytes(make([]byte, 32)))
+	x, y := bp256.ScalarBaseMult(d.FillBytes(make([]byte, 32)))
 	return &PrivateKey{PublicKey: PublicKey{X: x, Y: y}, D: new(big.Int).Set(d)}, nil
 }
 
@@ -104,14 +104,12 @@ func GenerateKey(r io.Reader) (*PrivateKey, error) {
 // SignDigest signs a SHA-256 digest, returning raw r ‖ s. The nonce is
 // derived as in RFC 6979 (HMAC-SHA256), so the signature is deterministic.
 func (k *PrivateKey) SignDigest(digest [32]byte) ([SignatureLen]byte, error) {
-	c := Curve()
-	n := c.Params().N
+	n := Curve().Params().N
 	e := hashToInt(digest[:], n)
 	gen := newRFC6979(k.D, digest[:], n)
 	for {
 		kk := gen.next()
-		//lint:ignore SA1019 brainpoolP256r1 has no crypto/ecdh implementation; the elliptic.Curve API is the only one
-		x, _ := c.ScalarBaseMult(kk.FillBytes(make([]byte, 32)))
+		x, _ := bp256.ScalarBaseMult(kk.FillBytes(make([]byte, 32)))
 		r := new(big.Int).Mod(x, n)
 		if r.Sign() == 0 {
 			continue
@@ -155,8 +153,7 @@ func verifyDigest(pub [PublicKeyLen]byte, digest [32]byte, sig [SignatureLen]byt
 	if err != nil {
 		return false
 	}
-	c := Curve()
-	n := c.Params().N
+	n := Curve().Params().N
 	r := new(big.Int).SetBytes(sig[:32])
 	s := new(big.Int).SetBytes(sig[32:])
 	if r.Sign() <= 0 || s.Sign() <= 0 || r.Cmp(n) >= 0 || s.Cmp(n) >= 0 {
@@ -168,12 +165,8 @@ func verifyDigest(pub [PublicKeyLen]byte, digest [32]byte, sig [SignatureLen]byt
 	u1.Mod(u1, n)
 	u2 := new(big.Int).Mul(r, w)
 	u2.Mod(u2, n)
-	//lint:ignore SA1019 brainpoolP256r1 has no crypto/ecdh implementation; the elliptic.Curve API is the only one
-	x1, y1 := c.ScalarBaseMult(u1.FillBytes(make([]byte, 32)))
-	//lint:ignore SA1019 brainpoolP256r1 has no crypto/ecdh implementation; the elliptic.Curve API is the only one
-	x2, y2 := c.ScalarMult(pk.X, pk.Y, u2.FillBytes(make([]byte, 32)))
-	//lint:ignore SA1019 brainpoolP256r1 has no crypto/ecdh implementation; the elliptic.Curve API is the only one
-	x, y := c.Add(x1, y1, x2, y2)
+	// u1·G + u2·Q (internal/bp256: the library's sum, faster).
+	x, y := bp256.CombinedMult(pk.X, pk.Y, u1.FillBytes(make([]byte, 32)), u2.FillBytes(make([]byte, 32)))
 	if x.Sign() == 0 && y.Sign() == 0 {
 		return false
 	}
