@@ -2,16 +2,12 @@ package emulator
 
 import (
 	"bytes"
-	"fmt"
-	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ws63emu/ws63emu/app"
 	"github.com/ws63emu/ws63emu/image"
+	"github.com/ws63emu/ws63emu/internal/testutil"
 	"github.com/ws63emu/ws63emu/partition"
 	"github.com/ws63emu/ws63emu/upg"
 )
@@ -77,8 +73,10 @@ func (w *w1) upgrade(tb testing.TB) *Device {
 }
 
 // BenchmarkW1Upgrade times one W1 upgrade beside the host doing the same
-// data work with standard tools: `xz --format=lzma -d` of both LZMA
-// payloads plus `sha256sum` of the package, in the same run.
+// data work with standard tools (testutil.HostRef: `xz --format=lzma -d`
+// of both LZMA payloads plus `sha256sum` of the package), median of 5, in
+// the same run. The whole process, start-up and files included, is
+// cmd/ws63emu's BenchmarkW1Process.
 func BenchmarkW1Upgrade(b *testing.B) {
 	w := newW1(b)
 	var sim time.Duration
@@ -90,68 +88,28 @@ func BenchmarkW1Upgrade(b *testing.B) {
 	b.StopTimer()
 	emu := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 	b.ReportMetric(sim.Seconds(), "sim-s")
-	ref, ok := hostReference(b, w.pkg, w.app2, w.fb2)
-	if !ok {
-		b.Log("xz or sha256sum not found: reference skipped")
-		return
-	}
-	b.ReportMetric(float64(ref.Nanoseconds()), "ref-xz+sha256sum-ns")
-	b.ReportMetric(emu/float64(ref.Nanoseconds()), "x-vs-ref")
-}
-
-// hostReference writes the package's LZMA payloads (CompressLZMA of the
-// images, as in the package but without its zero padding) as .lzma files
-// (13-byte header: the 3 pad bytes removed) and times xz decoding them and
-// sha256sum hashing the package, median of 5 runs.
-func hostReference(b *testing.B, pkg []byte, images ...[]byte) (time.Duration, bool) {
-	if _, err := exec.LookPath("xz"); err != nil {
-		return 0, false
-	}
-	if _, err := exec.LookPath("sha256sum"); err != nil {
-		return 0, false
-	}
-	dir := b.TempDir()
-	args := []string{}
-	for i, im := range images {
+	var payloads [][]byte
+	for i, im := range [][]byte{w.app2, w.fb2} {
 		z, err := upg.CompressLZMA(im)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if !bytes.Contains(pkg, z) {
+		if !bytes.Contains(w.pkg, z) {
 			b.Fatalf("image %d: payload not found in the package", i)
 		}
-		alone := append(append([]byte{}, z[:13]...), z[16:]...)
-		name := filepath.Join(dir, fmt.Sprintf("image%d.lzma", i))
-		if err := os.WriteFile(name, alone, 0o644); err != nil {
-			b.Fatal(err)
-		}
-		args = append(args, name)
+		payloads = append(payloads, z)
 	}
-	pkgFile := filepath.Join(dir, "update.fwpkg")
-	os.WriteFile(pkgFile, pkg, 0o644)
+	h, ok := testutil.NewHostRef(b, b.TempDir(), w.pkg, payloads...)
+	if !ok {
+		return
+	}
 	var times []time.Duration
-	for i := 0; i < 5; i++ {
-		start := time.Now()
-		for _, a := range args {
-			cmd := exec.Command("xz", "--format=lzma", "-dc", a)
-			cmd.Stdout = io.Discard
-			if err := cmd.Run(); err != nil {
-				b.Fatalf("xz: %v", err)
-			}
-		}
-		if err := exec.Command("sha256sum", pkgFile).Run(); err != nil {
-			b.Fatalf("sha256sum: %v", err)
-		}
-		times = append(times, time.Since(start))
+	for range 5 {
+		times = append(times, h.Run(b))
 	}
-	for i := range times {
-		for j := i + 1; j < len(times); j++ {
-			if times[j] < times[i] {
-				times[i], times[j] = times[j], times[i]
-			}
-		}
-	}
-	return times[len(times)/2], true
+	ref := testutil.Median(times)
+	b.ReportMetric(float64(ref.Nanoseconds()), "ref-xz+sha256sum-ns")
+	b.ReportMetric(emu/float64(ref.Nanoseconds()), "x-vs-ref")
 }
 
 func TestW1Upgrade(t *testing.T) {

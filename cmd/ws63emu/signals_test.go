@@ -15,7 +15,7 @@ import (
 )
 
 // buildBinary builds ws63emu into a temporary directory.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "ws63emu")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
