@@ -1,6 +1,7 @@
 package sdkengine_test
 
 import (
+	"debug/elf"
 	"errors"
 	"io/fs"
 	"os"
@@ -174,6 +175,58 @@ func TestBuildCached(t *testing.T) {
 	if !again.Cached || again.Key != b.Key || again.App != b.App {
 		t.Errorf("second build: cached %v key %s (first %s)", again.Cached, again.Key, b.Key)
 	}
+}
+
+// TestBuildLinksStatic checks that the executables are linked statically
+// where the C library's archive is there, and that a compiler that cannot
+// link statically (a stand-in that refuses -static) gets dynamic ones
+// that still run the upgrade.
+func TestBuildLinksStatic(t *testing.T) {
+	b := sdktest.Build(t)
+	if interp(t, b.Flashboot) {
+		t.Logf("%s is linked dynamically: no static C library here", b.Flashboot)
+	}
+	gcc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("gcc not found in PATH")
+	}
+	cc := filepath.Join(t.TempDir(), "cc-no-static")
+	script := "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = -static ] && { echo 'cannot find -lc' >&2; exit 1; }; done\nexec " + gcc + " \"$@\"\n"
+	if err := os.WriteFile(cc, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dyn, err := sdkengine.Compile(sdkengine.BuildOptions{SDK: testutil.SDKSrc(t), CC: cc, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{dyn.App, dyn.Flashboot} {
+		if !interp(t, p) {
+			t.Errorf("%s: want a dynamic executable from a compiler without -static", p)
+		}
+	}
+	rep, err := scenarios.Run(parse(t, testdata("compressed-upgrade.scn")), scenarios.Options{Engine: scenarios.EngineSDK, SDK: sdkengine.New(dyn)})
+	if err != nil {
+		t.Fatalf("compressed-upgrade.scn on the dynamic build: %v", err)
+	}
+	if rep.Verdict != "upgraded" || rep.Running != "app-v2" {
+		t.Errorf("dynamic build: verdict %s running %s, want upgraded app-v2", rep.Verdict, rep.Running)
+	}
+}
+
+// interp reports whether an ELF executable asks for a dynamic loader.
+func interp(t *testing.T, path string) bool {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return true
+		}
+	}
+	return false
 }
 
 // TestPatchedSDK applies a small change to the retry logic of a copy of the
