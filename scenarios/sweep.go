@@ -355,6 +355,7 @@ type recording struct {
 	memo    *upg.Memo
 	pcache  *flash.ProgramCache // shared by the workers' flashes, with the memo
 	ctx     context.Context     // stops the points (SweepContext); nil: never
+	engine  string              // SweepOptions.Engine, named in tokens
 }
 
 // sweepBlock finds the sweep block and checks its commands.
@@ -396,7 +397,7 @@ func record(s *Script, o SweepOptions) (*recording, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec := &recording{s: s, begin: begin, end: end}
+	rec := &recording{s: s, begin: begin, end: end, engine: o.Engine}
 	if !o.NoMemo {
 		rec.memo = upg.NewMemo()
 		rec.pcache = flash.NewProgramCache(programCacheBytes)
@@ -626,8 +627,15 @@ func (rec *recording) describe(o *SweepOptions, p pointSpec, c *cutRec, t flash.
 		Index: p.index, Step: p.cut, Op: c.op.Index, Line: rec.segs[c.seg].cmd.LineNo(),
 		Phase: c.op.Phase, Kind: c.op.Kind.String(), Addr: c.op.Addr, Len: c.op.Len,
 		Model: o.Tears[p.model].String(), Tear: t.String(),
-		Token: Token{File: rec.s.File, Sum: ScriptSum(rec.s)[:tokenSumLen], Op: c.op.Index, Tear: t}.String(),
+		Token: rec.token(Token{Op: c.op.Index, Tear: t}),
 	}
+}
+
+// token completes a point's reproduction token: the script, its hash and
+// the engine the sweep ran on when it was told one.
+func (rec *recording) token(t Token) string {
+	t.File, t.Sum, t.Engine = rec.s.File, ScriptSum(rec.s)[:tokenSumLen], rec.engine
+	return t.String()
 }
 
 // points lists the points of the whole sweep and keeps this shard's.
@@ -804,13 +812,20 @@ type Token struct {
 	// a single cut).
 	Op2   uint64
 	Tear2 *flash.Tear
-	Sum   string
+	// Engine is the engine the sweep was told to run every device on
+	// (SweepOptions.Engine: go or sdk), "" when the script's own device
+	// line chose; replay then runs the point on it.
+	Engine string
+	Sum    string
 }
 
 func (t Token) String() string {
 	s := fmt.Sprintf("%s@op=%d,tear=%s", t.File, t.Op, t.Tear)
 	if t.Tear2 != nil {
 		s += fmt.Sprintf(",op2=%d,tear2=%s", t.Op2, *t.Tear2)
+	}
+	if t.Engine != "" {
+		s += ",engine=" + t.Engine
 	}
 	if t.Sum != "" {
 		s += ",script=" + t.Sum
@@ -823,7 +838,7 @@ func ParseToken(s string) (Token, error) {
 	var t Token
 	at := strings.LastIndex(s, "@")
 	if at <= 0 {
-		return t, fmt.Errorf("%w %q: want FILE@op=N,tear=T,script=HASH", ErrToken, s)
+		return t, fmt.Errorf("%w %q: want FILE@op=N,tear=T[,engine=E],script=HASH", ErrToken, s)
 	}
 	t.File = s[:at]
 	var haveOp, haveTear, haveOp2 bool
@@ -850,6 +865,11 @@ func ParseToken(s string) (Token, error) {
 			if t2, err = flash.ParseTear(v); err == nil {
 				t.Tear2 = &t2
 			}
+		case "engine":
+			if v != EngineGo && v != EngineSDK {
+				err = errors.New("want go or sdk")
+			}
+			t.Engine = v
 		case "script":
 			if len(v) < tokenSumLen || strings.Trim(v, "0123456789abcdef") != "" || len(v) > 64 {
 				err = fmt.Errorf("want %d to 64 lower-case hex digits (the token's script hash is cut short)", tokenSumLen)

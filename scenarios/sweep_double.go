@@ -98,7 +98,7 @@ func (rec *recording) runDouble(w *worker, o *SweepOptions, p pointSpec, first P
 			Addr: sc.op.Addr, Len: sc.op.Len, Tear: t2.String(), Line: sc.line,
 			Verdict: verdictOf(r2), Boots: r2.dev.Boots() - sc.dev.Boots(), Pass: err == nil,
 			FlashDigest: rec.digests.digest(w2.f.Snapshot()),
-			Token:       Token{File: rec.s.File, Op: c.op.Index, Tear: t, Op2: sc.op.Index, Tear2: &t2, Sum: ScriptSum(rec.s)[:tokenSumLen]}.String()}
+			Token:       rec.token(Token{Op: c.op.Index, Tear: t, Op2: sc.op.Index, Tear2: &t2})}
 		if err != nil {
 			res.Failure = err.Error()
 		}

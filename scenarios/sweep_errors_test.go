@@ -74,6 +74,8 @@ func TestTokenRoundTrip(t *testing.T) {
 		{File: "a/b@c/w1.scn", Op: 12345, Tear: flash.Tear{Kind: flash.TearBits, Seed: 7}, Sum: "abcdef012345"},
 		{File: "x.scn", Op: 0, Tear: flash.Tear{Kind: flash.TearPrefix, K: 17}, Sum: "000000000000"},
 		{File: "x.scn", Op: 9, Tear: flash.Tear{Kind: flash.TearAfter}, Sum: "ff00ff00ff00ff00"},
+		{File: "x.scn", Op: 9, Tear: flash.Tear{Kind: flash.TearBefore}, Engine: EngineSDK, Sum: "ff00ff00ff00ff00"},
+		{File: "x.scn", Op: 9, Tear: flash.Tear{Kind: flash.TearBefore}, Engine: EngineGo},
 	} {
 		got, err := ParseToken(tok.String())
 		if err != nil || got != tok {
@@ -90,6 +92,8 @@ func TestTokenRefusesShortSumAndRepeats(t *testing.T) {
 		"x.scn@op=9,tear=after,script=fa8c91",
 		"x.scn@op=1500,op=1600,tear=before",
 		"x.scn@op=1500,tear=before,tear=after",
+		"x.scn@op=1500,tear=before,engine=rust",
+		"x.scn@op=1500,tear=before,engine=sdk,engine=go",
 	} {
 		if _, err := ParseToken(s); !errors.Is(err, ErrToken) {
 			t.Errorf("ParseToken(%q) = %v, want ErrToken", s, err)

@@ -30,7 +30,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	jsonOut := fs.String("json", "", "write the replay as JSON to this file: the token, the point's outcome and the full report")
 	ef := addEngineFlags(fs) // cmd_sdk.go
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ws63emu replay TOKEN [--quiet] [--html FILE] [--ops FILE] [--flash-out FILE] [--json FILE]\n\nTOKEN is FILE@op=N,tear=T,script=HASH as ws63emu sweep prints it.")
+		fmt.Fprintln(stderr, "usage: ws63emu replay TOKEN [--quiet] [--html FILE] [--ops FILE] [--flash-out FILE] [--json FILE]\n\nTOKEN is FILE@op=N,tear=T[,engine=E],script=HASH as ws63emu sweep prints it; a token from a sweep told --engine sdk replays on the SDK engine (give --sdk DIR), unless --engine says otherwise.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -50,6 +50,9 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	}
 	if sum := scenarios.ScriptSum(s); tok.Sum != "" && !strings.HasPrefix(sum, tok.Sum) {
 		return fmt.Errorf("replay: %s has changed since the sweep (script %.12s, token %s): re-run the sweep", tok.File, sum, tok.Sum)
+	}
+	if err := ef.fromToken(tok); err != nil {
+		return fmt.Errorf("replay: %w", err)
 	}
 	var o scenarios.Options
 	if err := ef.apply(&o); err != nil {

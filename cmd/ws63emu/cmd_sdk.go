@@ -89,6 +89,19 @@ func (f *engineFlags) options() (string, *sdkengine.Engine, error) {
 	return e, sdkengine.New(b), nil
 }
 
+// fromToken takes the engine a replay token names (the sweep's --engine)
+// when --engine is not given; an SDK token needs --sdk.
+func (f *engineFlags) fromToken(tok scenarios.Token) error {
+	if tok.Engine == "" || *f.engine != "" {
+		return nil
+	}
+	if tok.Engine == scenarios.EngineSDK && *f.sdk == "" {
+		return errors.New("the token is from a sweep on the SDK engine (engine=sdk): give --sdk DIR, or --engine go to replay the point on the Go model")
+	}
+	*f.engine = tok.Engine
+	return nil
+}
+
 // apply sets the engine in scenario options.
 func (f *engineFlags) apply(o *scenarios.Options) error {
 	e, eng, err := f.options()

@@ -20,6 +20,7 @@ func TestEngineFlagErrors(t *testing.T) {
 		{"unknown engine", []string{"run", "--engine", "rust", "x.scn"}, `--engine "rust"`},
 		{"diff without --sdk", []string{"diff-engines", "x.scn"}, "needs --sdk DIR"},
 		{"diff without scripts", []string{"diff-engines"}, "want at least one scenario file"},
+		{"replay an SDK sweep's token without --sdk", []string{"replay", "../../scenarios/testdata/sweeps/w1.scn@op=5,tear=before,engine=sdk"}, "give --sdk DIR"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
