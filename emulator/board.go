@@ -5,6 +5,7 @@ import (
 
 	"github.com/ws63emu/ws63emu/efuse"
 	"github.com/ws63emu/ws63emu/flash"
+	"github.com/ws63emu/ws63emu/internal/bigbuf"
 	"github.com/ws63emu/ws63emu/partition"
 	"github.com/ws63emu/ws63emu/sfc"
 	"github.com/ws63emu/ws63emu/upg"
@@ -39,7 +40,7 @@ func (b board) UpgOptions() upg.Options { return b.d.upgOptions(b.prog) }
 // (flashboot.AppBufferer), grown to n bytes.
 func (b board) AppBuffer(n int) []byte {
 	if cap(b.d.appBuf) < n {
-		b.d.appBuf = make([]byte, n)
+		b.d.appBuf = bigbuf.Make(n)
 	}
 	return b.d.appBuf[:n]
 }

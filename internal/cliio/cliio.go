@@ -27,6 +27,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ws63emu/ws63emu/internal/bigbuf"
 )
 
 // Stdio is the path that means standard input or standard output.
@@ -95,7 +97,7 @@ func readLimited(r io.Reader, name string, limit int64, what string) ([]byte, er
 // buffer of that size, then whatever it grew by since (to limit + 1),
 // sparing io.ReadAll's regrowth of a multi-megabyte image.
 func readSized(f *os.File, name string, limit int64, what string, size int64) ([]byte, error) {
-	b := make([]byte, size)
+	b := bigbuf.Make(int(size))
 	n, err := io.ReadFull(f, b)
 	b = b[:n]
 	if err == io.EOF || err == io.ErrUnexpectedEOF { // shrank since the Stat
