@@ -61,6 +61,82 @@ static void block(uint32_t h[8], const uint8_t *p)
     h[7] += hh;
 }
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+/* blocks_shani is block() over n 64-byte blocks with the x86 SHA
+ * extensions (the same sums; about eight times faster, which matters
+ * because every SDK-engine sweep point hashes the package again). It is
+ * used only where CPUID says the CPU has them (have_shani). */
+__attribute__((target("sha,sse4.1,ssse3"))) static void blocks_shani(uint32_t h[8], const uint8_t *p, size_t n)
+{
+    const __m128i swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    __m128i tmp = _mm_loadu_si128((const __m128i *)&h[0]); /* ABCD */
+    __m128i st1 = _mm_loadu_si128((const __m128i *)&h[4]); /* EFGH */
+    tmp = _mm_shuffle_epi32(tmp, 0xB1);                    /* CDAB */
+    st1 = _mm_shuffle_epi32(st1, 0x1B);                    /* HGFE */
+    __m128i st0 = _mm_alignr_epi8(tmp, st1, 8);            /* ABEF */
+    st1 = _mm_blend_epi16(st1, tmp, 0xF0);                 /* CDGH */
+    for (; n > 0; n--, p += 64) {
+        __m128i abef = st0, cdgh = st1;
+        __m128i m[4];
+        for (int g = 0; g < 16; g++) {
+            __m128i w;
+            if (g < 4) {
+                w = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * g)), swap);
+            } else {
+                /* W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], four at a time */
+                w = _mm_sha256msg1_epu32(m[g & 3], m[(g + 1) & 3]);
+                w = _mm_add_epi32(w, _mm_alignr_epi8(m[(g + 3) & 3], m[(g + 2) & 3], 4));
+                w = _mm_sha256msg2_epu32(w, m[(g + 3) & 3]);
+            }
+            m[g & 3] = w;
+            __m128i wk = _mm_add_epi32(w, _mm_loadu_si128((const __m128i *)&k[4 * g]));
+            st1 = _mm_sha256rnds2_epu32(st1, st0, wk);
+            st0 = _mm_sha256rnds2_epu32(st0, st1, _mm_shuffle_epi32(wk, 0x0E));
+        }
+        st0 = _mm_add_epi32(st0, abef);
+        st1 = _mm_add_epi32(st1, cdgh);
+    }
+    tmp = _mm_shuffle_epi32(st0, 0x1B);     /* FEBA */
+    st1 = _mm_shuffle_epi32(st1, 0xB1);     /* DCHG */
+    st0 = _mm_blend_epi16(tmp, st1, 0xF0);  /* DCBA */
+    st1 = _mm_alignr_epi8(st1, tmp, 8);     /* HGFE */
+    _mm_storeu_si128((__m128i *)&h[0], st0);
+    _mm_storeu_si128((__m128i *)&h[4], st1);
+}
+
+static int have_shani(void)
+{
+    static int have = -1;
+    if (have < 0) {
+        unsigned a, b, c, d;
+        int sse = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_1) && (c & bit_SSSE3);
+        have = sse && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+    }
+    return have;
+}
+
+static void blocks(uint32_t h[8], const uint8_t *p, size_t n)
+{
+    if (have_shani()) {
+        blocks_shani(h, p, n);
+        return;
+    }
+    for (; n > 0; n--, p += 64) {
+        block(h, p);
+    }
+}
+#else
+static void blocks(uint32_t h[8], const uint8_t *p, size_t n)
+{
+    for (; n > 0; n--, p += 64) {
+        block(h, p);
+    }
+}
+#endif
+
 void ws63emu_sha256_init(ws63emu_sha256_ctx *c)
 {
     static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -85,12 +161,12 @@ void ws63emu_sha256_update(ws63emu_sha256_ctx *c, const uint8_t *p, size_t n)
         if (c->bn < 64) {
             return;
         }
-        block(c->h, c->buf);
+        blocks(c->h, c->buf, 1);
         c->bn = 0;
     }
-    for (; n >= 64; n -= 64, p += 64) {
-        block(c->h, p);
-    }
+    blocks(c->h, p, n / 64);
+    p += n / 64 * 64;
+    n %= 64;
     memcpy(c->buf, p, n);
     c->bn = n;
 }

@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <malloc.h>
 #include <sys/mman.h>
+#include <sys/vfs.h>
 
 #include "errcode.h"
 #include "upg.h"
@@ -626,13 +627,25 @@ static errcode_t user_check(uint8_t *user_info, uint32_t info_len, uintptr_t par
 
 static void map_flash(void)
 {
-    void *p = mmap((void *)(uintptr_t)FLASH_BASE, FLASH_LEN, PROT_READ, MAP_SHARED | MAP_FIXED_NOREPLACE, 3, 0);
+    /* Both mappings are filled in at once (MAP_POPULATE, and
+     * MADV_POPULATE_WRITE for the writable one, Linux 5.14 on; an older
+     * kernel refuses the advice and the pages fault in one by one as
+     * before): a boot reads the package and rewrites megabytes of flash,
+     * and a fault per 4 KiB page cost a few percent of a sweep. */
+    void *p = mmap((void *)(uintptr_t)FLASH_BASE, FLASH_LEN, PROT_READ, MAP_SHARED | MAP_FIXED_NOREPLACE | MAP_POPULATE, 3, 0);
     if (p != (void *)(uintptr_t)FLASH_BASE) {
         die("cannot map the flash at 0x200000");
     }
     g_rw = mmap(NULL, FLASH_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, 3, 0);
     if (g_rw == MAP_FAILED) {
         die("cannot map the flash writable");
+    }
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+    struct statfs fs;
+    if (fstatfs(3, &fs) == 0 && fs.f_type == 0x01021994) { /* TMPFS_MAGIC: dirty pages cost no writeback */
+        (void)madvise(g_rw, FLASH_LEN, MADV_POPULATE_WRITE);
     }
 }
 
