@@ -1,7 +1,6 @@
 package lzmaref
 
 import (
-	"slices"
 	"testing"
 	"time"
 
@@ -50,7 +49,7 @@ func Compare(b *testing.B, goOp func() error, inputs [][]byte, check func(i int,
 		cCPU = append(cCPU, u)
 		b.StartTimer()
 	}
-	gw, gc := median(goWall), median(goCPU)
+	gw, gc := testutil.Median(goWall), testutil.Median(goCPU)
 	b.ReportMetric(float64(gw.Nanoseconds()), "med-ns/op")
 	if gc > 0 {
 		b.ReportMetric(float64(gc.Nanoseconds()), "cpu-ns/op")
@@ -58,7 +57,7 @@ func Compare(b *testing.B, goOp func() error, inputs [][]byte, check func(i int,
 	if c == nil {
 		return
 	}
-	cw, cc := median(cWall), median(cCPU)
+	cw, cc := testutil.Median(cWall), testutil.Median(cCPU)
 	b.ReportMetric(float64(cw.Nanoseconds()), "c-ns/op")
 	b.ReportMetric(float64(cc.Nanoseconds()), "c-cpu-ns/op")
 	b.ReportMetric(float64(gw)/float64(cw), "go/c")
@@ -67,11 +66,3 @@ func Compare(b *testing.B, goOp func() error, inputs [][]byte, check func(i int,
 	}
 }
 
-func median(d []time.Duration) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
