@@ -94,9 +94,6 @@ func (a *App) RegisterUserVerify(fn upg.UserVerifyFunc, param any) {
 // the Go model instance Upg returns).
 func (a *App) API() upg.API { return a.api }
 
-// GoModel reports whether the app's calls go to the Go model.
-func (a *App) GoModel() bool { return a.b.UpgOptions().Engine == nil }
-
 // Upg gives scenarios and examples the app's update library instance.
 func (a *App) Upg() *upg.Upg { return a.upg }
 

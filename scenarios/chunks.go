@@ -344,10 +344,7 @@ func (r *Runner) write(c *WriteCmd) error {
 		if !c.Async {
 			return a.API().WritePackageSync(c.Off, buf)
 		}
-		if !a.GoModel() {
-			panic(&upg.EngineError{Err: fmt.Errorf("write_package_async is not implemented by the SDK engine")})
-		}
-		return a.Upg().WritePackageAsync(c.Off, buf, func(err error) {
+		return a.API().WritePackageAsync(c.Off, buf, func(err error) {
 			r.dev.Note(fmt.Sprintf("scenario: write_package_async callback (offset 0x%x, %d bytes)", c.Off, len(buf)))
 		})
 	})
@@ -361,7 +358,7 @@ func (r *Runner) read(c *ReadCmd) error {
 	buf := make([]byte, c.Len)
 	r.chunks = chunkState{}
 	return r.appCall(c, "read_package", func(a *app.App) error {
-		n, err := a.Upg().ReadPackage(c.Off, buf)
+		n, err := a.API().ReadPackage(c.Off, buf)
 		if err != nil {
 			return err
 		}
@@ -493,7 +490,7 @@ func (r *Runner) storeTransport(c *StoreCmd, p *builtPackage) error {
 	}
 	total := (len(p.data) + chunk - 1) / chunk
 	return r.appCall(c, "store", func(a *app.App) error {
-		u := a.Upg()
+		u := a.API() // the engine's calls: the vendor code's on the SDK engine
 		size := uint32(len(p.data))
 		if max := u.StorageSize(); size > max {
 			r.dev.Note(fmt.Sprintf("scenario: package of %d bytes exceeds storage size %d", size, max))

@@ -35,6 +35,7 @@ const (
 	kProgramDone = 8
 	kEraseDone   = 9
 	kUserVerify  = 10 // payload = the info area's user-defined field; reply: errcode
+	kData        = 11 // payload = the next bytes an fRead call read, before its result
 
 	fInit         = 1
 	fStorageSize  = 2
@@ -47,6 +48,8 @@ const (
 	fResult       = 9
 	fExit         = 10
 	fUserVerify   = 11 // a = 1: register the shim's check (calls kUserVerify), 0: none
+	fWriteAsync   = 12 // as fWrite through uapi_upg_write_package_async; extra: 1 + the callback's errcode, 0 if it did not run
+	fRead         = 13 // a = offset, payload = length (LE32): uapi_upg_read_package; the bytes come as kData
 	fAck          = 100
 )
 
@@ -113,7 +116,8 @@ type session struct {
 	line      []byte
 	hdr       [16]byte
 	buf       []byte
-	done      bool // the process ended (closed, rebooted or killed)
+	data      []byte // the bytes the current call read (kData)
+	done      bool   // the process ended (closed, rebooted or killed)
 }
 
 func newSession(pool *shmPool, path, prog string, f upg.Flash, print func(string), phase func(string)) (*session, error) {
@@ -249,6 +253,10 @@ func (s *session) unmap() {
 	}
 }
 
+// isWrite reports whether a call is one of the package writes, which
+// continue one another without a resync.
+func isWrite(fn uint32) bool { return fn == fWrite || fn == fWriteAsync }
+
 // resync makes the mapping equal to the flash model.
 func (s *session) resync() {
 	s.m.Peek(0, s.mem)
@@ -349,7 +357,7 @@ func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32
 	// counter; faults injected between scenario commands (a bit flip) do
 	// not, so every call but a write that continues a run of writes
 	// resyncs in full (a 4 MiB copy).
-	if s.m.OpCount() != s.synced || !(s.fresh || fn == fWrite && s.lastFn == fWrite) {
+	if s.m.OpCount() != s.synced || !(s.fresh || isWrite(fn) && isWrite(s.lastFn)) {
 		s.resync()
 	}
 	s.fresh = false
@@ -360,6 +368,7 @@ func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32
 		budget = uint32(min(q.Quiet(), budgetMax))
 	}
 	s.send(fn, a, budget, payload)
+	s.data = s.data[:0]
 	for {
 		kind, ma, mb, p := s.recv()
 		switch kind {
@@ -387,6 +396,11 @@ func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32
 			s.applied(s.blocks.EraseBlock(ma, mb), ma)
 		case kUserVerify:
 			s.ack(s.userVerify(p))
+		case kData:
+			if int(ma) != len(s.data) {
+				s.fail("protocol: read data at %d, want %d", ma, len(s.data))
+			}
+			s.data = append(s.data, p...)
 		case kECDSA:
 			if s.cpu != nil {
 				s.cpu(upg.CPUECDSA, 1)
@@ -539,6 +553,39 @@ func (s *session) WritePackageSync(off uint32, buf []byte) error {
 	s.setPhase("store")
 	code, _, _ := s.call(fWrite, off, buf)
 	return errOf(code)
+}
+
+// WritePackageAsync is uapi_upg_write_package_async: the vendor calls its
+// write-done callback (the shim's) before it returns, on success only;
+// done is then called with the code the callback got.
+func (s *session) WritePackageAsync(off uint32, buf []byte, done func(error)) error {
+	if len(buf) > upg.MaxWriteLen {
+		return upg.ErrcodeInvalidParam
+	}
+	s.setPhase("store")
+	code, ran, _ := s.call(fWriteAsync, off, buf)
+	if ran != 0 && done != nil {
+		done(errOf(ran - 1))
+	}
+	return errOf(code)
+}
+
+// ReadPackage is uapi_upg_read_package into buf. The vendor API reports
+// no count (upg_read_fota_pkg_data clamps its own copy of the length at the
+// partition's end and leaves the rest of the buffer as it was), so a
+// success returns len(buf).
+func (s *session) ReadPackage(off uint32, buf []byte) (int, error) {
+	var n [4]byte
+	binary.LittleEndian.PutUint32(n[:], uint32(len(buf)))
+	code, _, _ := s.call(fRead, off, n[:])
+	if len(s.data) != len(buf) {
+		s.fail("protocol: read returned %d bytes, want %d", len(s.data), len(buf))
+	}
+	copy(buf, s.data)
+	if err := errOf(code); err != nil {
+		return 0, err
+	}
+	return len(buf), nil
 }
 
 func (s *session) RequestUpgrade() error {

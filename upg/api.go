@@ -25,6 +25,14 @@ type API interface {
 	StorageSize() uint32
 	Prepare(packageLen uint32) error
 	WritePackageSync(off uint32, buf []byte) error
+	// WritePackageAsync is uapi_upg_write_package_async: the write, then
+	// done (if not nil) with the code the vendor's callback got; it runs
+	// before the call returns, on success only, as in upg_storage.c.
+	WritePackageAsync(off uint32, buf []byte, done func(error)) error
+	// ReadPackage is uapi_upg_read_package: the stored package's bytes at
+	// off into buf, and how many were read (the vendor API reports no
+	// count: an engine running it says len(buf)).
+	ReadPackage(off uint32, buf []byte) (int, error)
 	RequestUpgrade() error
 	Start() error
 	VerifyStoredPackage() error
@@ -104,6 +112,18 @@ func (o observed) WritePackageSync(off uint32, buf []byte) error {
 	err := o.a.WritePackageSync(off, buf)
 	o.fn("write_package_sync", err)
 	return err
+}
+
+func (o observed) WritePackageAsync(off uint32, buf []byte, done func(error)) error {
+	err := o.a.WritePackageAsync(off, buf, done)
+	o.fn("write_package_async", err)
+	return err
+}
+
+func (o observed) ReadPackage(off uint32, buf []byte) (int, error) {
+	n, err := o.a.ReadPackage(off, buf)
+	o.fn("read_package", err)
+	return n, err
 }
 
 func (o observed) RequestUpgrade() error {

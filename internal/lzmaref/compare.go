@@ -65,4 +65,3 @@ func Compare(b *testing.B, goOp func() error, inputs [][]byte, check func(i int,
 		b.ReportMetric(float64(gc)/float64(cc), "go/c-cpu")
 	}
 }
-

@@ -57,6 +57,7 @@ enum {
     K_PROGRAM_DONE = 8, /* as K_PROGRAM, already applied by the shim: no reply */
     K_ERASE_DONE = 9,   /* as K_ERASE, already applied by the shim: no reply */
     K_USER_VERIFY = 10, /* payload = the user-defined field; reply: its errcode */
+    K_DATA = 11,        /* payload = the next bytes a call read (F_READ), before its K_RESULT */
 };
 
 /* Parent → child. */
@@ -72,6 +73,10 @@ enum {
     F_RESULT = 9,
     F_EXIT = 10,
     F_USER_VERIFY = 11, /* a = 1: register user_check, 0: unregister */
+    F_WRITE_ASYNC = 12, /* as F_WRITE through uapi_upg_write_package_async;
+                           extra = 1 + the callback's errcode when it ran, else 0 */
+    F_READ = 13,        /* a = offset, payload = length (4 bytes): uapi_upg_read_package,
+                           the buffer's bytes in K_DATA messages */
     F_ACK = 100, /* a = errcode of a flash command, or the ECDSA verdict */
 };
 
@@ -92,6 +97,27 @@ static uint32_t g_budget;
 /* spend takes cost operations from the budget; false when they do not fit
  * (the budget is then spent: every later command of the call goes to the
  * parent, which keeps the operations in order). */
+/* populate_rw fills in the writable mapping's page tables for writing in
+ * one call, once, before the shim first writes through it
+ * (MADV_POPULATE_WRITE, Linux 5.14 on; an older kernel refuses the advice
+ * and the pages fault in one by one). Only on tmpfs, where a dirty page
+ * costs no writeback. */
+static void populate_rw(void)
+{
+    static bool done;
+    if (done) {
+        return;
+    }
+    done = true;
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+    struct statfs fs;
+    if (fstatfs(3, &fs) == 0 && fs.f_type == 0x01021994) { /* TMPFS_MAGIC */
+        (void)madvise(g_rw, FLASH_LEN, MADV_POPULATE_WRITE);
+    }
+}
+
 static bool spend(uint32_t cost)
 {
     if (g_budget >= cost) {
@@ -374,6 +400,7 @@ errcode_t hal_sfc_reg_write(uint32_t flash_addr, uint8_t *write_data, uint32_t w
     const uint8_t *p = write_data;
     for (;;) {
         if (spend(1)) {
+            populate_rw();
             for (uint32_t i = 0; i < cur; i++) {
                 g_rw[addr + i] &= p[i];
             }
@@ -403,6 +430,7 @@ errcode_t hal_sfc_reg_erase(uint32_t flash_addr, spi_opreation_t erase_opreation
         return ERRCODE_INVALID_PARAM;
     }
     if (spend(1)) { /* one block erase is one chip command */
+        populate_rw();
         memset(g_rw + flash_addr, 0xFF, erase_opreation.size);
         send_msg(K_ERASE_DONE, flash_addr, erase_opreation.size, NULL, 0);
         return ERRCODE_SUCC;
@@ -623,15 +651,24 @@ static errcode_t user_check(uint8_t *user_info, uint32_t info_len, uintptr_t par
     return (errcode_t)roundtrip(K_USER_VERIFY, 0, 0, user_info, info_len);
 }
 
+/* async_done is the write-done callback the shim passes to
+ * uapi_upg_write_package_async: it records that it ran, and with what. */
+static bool g_async_ran;
+static errcode_t g_async_ret;
+static void async_done(errcode_t ret)
+{
+    g_async_ran = true;
+    g_async_ret = ret;
+}
+
 /* ---- the call loop ---- */
 
 static void map_flash(void)
 {
-    /* Both mappings are filled in at once (MAP_POPULATE, and
-     * MADV_POPULATE_WRITE for the writable one, Linux 5.14 on; an older
-     * kernel refuses the advice and the pages fault in one by one as
-     * before): a boot reads the package and rewrites megabytes of flash,
-     * and a fault per 4 KiB page cost a few percent of a sweep. */
+    /* The read-only window is filled in at once (MAP_POPULATE), the
+     * writable one at the first command the shim applies itself
+     * (populate_rw): a boot reads the package and may rewrite megabytes of
+     * flash, and a fault per 4 KiB page cost a few percent of a sweep. */
     void *p = mmap((void *)(uintptr_t)FLASH_BASE, FLASH_LEN, PROT_READ, MAP_SHARED | MAP_FIXED_NOREPLACE | MAP_POPULATE, 3, 0);
     if (p != (void *)(uintptr_t)FLASH_BASE) {
         die("cannot map the flash at 0x200000");
@@ -640,13 +677,7 @@ static void map_flash(void)
     if (g_rw == MAP_FAILED) {
         die("cannot map the flash writable");
     }
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-    struct statfs fs;
-    if (fstatfs(3, &fs) == 0 && fs.f_type == 0x01021994) { /* TMPFS_MAGIC: dirty pages cost no writeback */
-        (void)madvise(g_rw, FLASH_LEN, MADV_POPULATE_WRITE);
-    }
+
 }
 
 static void low_heap(void)
@@ -711,6 +742,36 @@ int main(void)
                 }
                 ret = uapi_upg_write_package_sync(a, g_payload, (uint16_t)n);
                 break;
+            case F_WRITE_ASYNC:
+                if (n > 0xFFFF) {
+                    die("write larger than 64 KiB");
+                }
+                g_async_ran = false;
+                ret = uapi_upg_write_package_async(a, g_payload, (uint16_t)n, async_done);
+                extra = g_async_ran ? 1u + (uint32_t)g_async_ret : 0u;
+                break;
+            case F_READ: {
+                if (n != 4) {
+                    die("read: want a 4-byte length");
+                }
+                uint32_t len = (uint32_t)g_payload[0] | (uint32_t)g_payload[1] << 8 | (uint32_t)g_payload[2] << 16 |
+                    (uint32_t)g_payload[3] << 24;
+                if (len > (16u << 20)) {
+                    die("read larger than 16 MiB");
+                }
+                uint8_t *buf = calloc(1, len ? len : 1);
+                if (buf == NULL) {
+                    die("out of memory");
+                }
+                ret = uapi_upg_read_package(a, buf, len);
+                for (uint32_t off = 0; off < len;) {
+                    uint32_t k = len - off < 0x8000u ? len - off : 0x8000u;
+                    send_msg(K_DATA, off, 0, buf + off, k);
+                    off += k;
+                }
+                free(buf);
+                break;
+            }
             case F_REQUEST:
                 ret = uapi_upg_request_upgrade(a != 0);
                 break;
