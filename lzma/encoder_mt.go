@@ -64,17 +64,21 @@ func (s *matchSource) produce(n int) {
 	bt := s.bt
 	for left := n; left > 0; {
 		c := <-s.free
-		c.ends, c.data = c.ends[:0], c.data[:0]
+		// The chunk's slice headers are written back once, at the hand-
+		// over: written at every position, they shared cache lines with
+		// the parser's own fields (false sharing between the two cores).
+		ends, data := c.ends[:0], c.data[:0]
 		k := min(mtChunk, left)
 		for range k {
-			if cap(c.data)-len(c.data) < mtMaxNums {
-				c.data = slices.Grow(c.data, max(mtMaxNums, cap(c.data)))
+			if cap(data)-len(data) < mtMaxNums {
+				data = slices.Grow(data, max(mtMaxNums, cap(data)))
 			}
-			l := len(c.data)
-			w := bt.getMatches(c.data[l:cap(c.data)])
-			c.data = c.data[:l+w]
-			c.ends = append(c.ends, uint32(len(c.data)))
+			l := len(data)
+			w := bt.getMatches(data[l:cap(data)])
+			data = data[:l+w]
+			ends = append(ends, uint32(len(data)))
 		}
+		c.ends, c.data = ends, data
 		s.full <- c
 		left -= k
 	}
