@@ -138,9 +138,9 @@ func verifyRegion(b Board, e partition.Entry) ([]byte, error) {
 	if err := image.Verify(im, o); err != nil {
 		return nil, err
 	}
-	if raw == nil || len(raw) != im.Len() {
+	if raw == nil { // a memo read the code
 		raw, _, err = memo.Read(r, 0, im.Len())
-	} else {
+	} else { // raw is header room + code: im.Len() bytes
 		_, err = r.ReadAt(raw, 0)
 	}
 	if err != nil {

@@ -14,8 +14,8 @@ import (
 	"sync"
 
 	"github.com/ProtonMail/go-crypto/brainpool"
-	"github.com/ws63emu/ws63emu/internal/bp256"
 
+	"github.com/ws63emu/ws63emu/internal/bp256"
 	"github.com/ws63emu/ws63emu/internal/cliio"
 )
 
