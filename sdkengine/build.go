@@ -3,6 +3,7 @@ package sdkengine
 import (
 	"bytes"
 	"crypto/sha256"
+	"debug/elf"
 	"embed"
 	"encoding/hex"
 	"errors"
@@ -26,7 +27,7 @@ var shim embed.FS
 
 // buildFormat changes when the way binaries are built changes, so that old
 // cache entries are not reused.
-const buildFormat = "ws63emu-sdk-build-1"
+const buildFormat = "ws63emu-sdk-build-2"
 
 // Sources are the vendor files compiled, relative to the SDK checkout's
 // root: the update library and its WS63 porting layer, the partition
@@ -113,6 +114,25 @@ var (
 		"-Wl,--wrap=LzmaDec_DecodeToDic", "-Wl,--wrap=LzmaDec_DecodeToBuf"}
 	// staticFlag is tried first at link time (Compile).
 	staticFlag = "-static"
+	// vendorObjcopy is applied to every vendor object (not the shim's):
+	// its writable data goes to sections the shim restores at each boot
+	// (one process serves many boots, as a chip re-runs its start-up
+	// code), and its heap calls go to the shim's boot heap.
+	vendorObjcopy = []string{
+		"--rename-section", ".data=" + vendorData,
+		"--rename-section", ".bss=" + vendorBSS,
+		"--redefine-sym", "malloc=ws63emu_malloc",
+		"--redefine-sym", "free=ws63emu_free",
+		"--redefine-sym", "calloc=ws63emu_calloc",
+		"--redefine-sym", "realloc=ws63emu_realloc",
+	}
+)
+
+// The sections holding the vendor objects' writable data (csrc/shim.c
+// finds them by the linker's __start_ and __stop_ symbols).
+const (
+	vendorData = "ws63emu_vdata"
+	vendorBSS  = "ws63emu_vbss"
 )
 
 // BuildOptions say what to build and where to keep it.
@@ -126,6 +146,8 @@ type BuildOptions struct {
 	CC string
 	// Jobs compiles this many files at once; 0 is runtime.NumCPU().
 	Jobs int
+	// objcopy is the binary utility that goes with CC (validate).
+	objcopy string
 }
 
 // Build is a built pair of executables.
@@ -170,6 +192,9 @@ func (o *BuildOptions) validate() error {
 		return fmt.Errorf("%w: %s not found in PATH (the SDK engine needs gcc)", ErrNoCompiler, o.CC)
 	}
 	o.CC = cc
+	if o.objcopy, err = findObjcopy(cc); err != nil {
+		return err
+	}
 	if o.CacheDir == "" {
 		d, err := os.UserCacheDir()
 		if err != nil {
@@ -234,7 +259,7 @@ func buildKey(o BuildOptions) (string, error) {
 		return "", fmt.Errorf("%w: %s --version: %v", ErrNoCompiler, o.CC, err)
 	}
 	fmt.Fprintf(h, "cc %s\n", firstLine(string(ver)))
-	fmt.Fprintf(h, "flags %q %q %q\n", commonFlags, linkFlags, staticFlag)
+	fmt.Fprintf(h, "flags %q %q %q %q\n", commonFlags, linkFlags, staticFlag, vendorObjcopy)
 	for _, v := range Variants {
 		fmt.Fprintf(h, "variant %s %q %s\n", v.Name, v.Defines, v.Memory)
 	}
@@ -298,8 +323,10 @@ func compileAll(o BuildOptions, tmp string) error {
 		incs = append(incs, "-I"+filepath.Join(o.SDK, filepath.FromSlash(rel)))
 	}
 	type job struct {
-		args []string
-		src  string // for messages
+		args   []string
+		src    string // for messages
+		obj    string
+		vendor bool
 	}
 	var jobs []job
 	var links [][]string
@@ -324,7 +351,7 @@ func compileAll(o BuildOptions, tmp string) error {
 			obj := filepath.Join(objDir, fmt.Sprintf("%02d_%s.o", i, strings.TrimSuffix(filepath.Base(src), ".c")))
 			objs = append(objs, obj)
 			args := append(append([]string{}, flags...), "-c", "-o", obj, src)
-			jobs = append(jobs, job{args: args, src: src})
+			jobs = append(jobs, job{args: args, src: src, obj: obj, vendor: i < len(Sources)})
 		}
 		outDir := filepath.Join(tmp, "out")
 		if err := os.MkdirAll(outDir, 0o755); err != nil {
@@ -347,7 +374,12 @@ func compileAll(o BuildOptions, tmp string) error {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if errs[i] = run(o.CC, j.args, "compiling "+rel(o.SDK, tmp, j.src)); errs[i] != nil {
+			what := rel(o.SDK, tmp, j.src)
+			errs[i] = run(o.CC, j.args, "compiling "+what)
+			if errs[i] == nil && j.vendor {
+				errs[i] = separate(o.objcopy, j.obj, what)
+			}
+			if errs[i] != nil {
 				failed.Store(true)
 			}
 		}()
@@ -368,6 +400,46 @@ func compileAll(o BuildOptions, tmp string) error {
 		}
 		if err := run(o.CC, l, "linking "+Variants[i].Name); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// findObjcopy finds the objcopy that goes with the compiler: the one it
+// names (-print-prog-name), else the one in PATH.
+func findObjcopy(cc string) (string, error) {
+	name := "objcopy"
+	if out, err := exec.Command(cc, "-print-prog-name=objcopy").Output(); err == nil {
+		if n := strings.TrimSpace(string(out)); n != "" {
+			name = n
+		}
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		return "", fmt.Errorf("%w: objcopy not found in PATH (binutils, which gcc links with)", ErrNoCompiler)
+	}
+	return p, nil
+}
+
+// separate moves a vendor object's writable data into the sections the
+// shim restores at each boot, and its heap calls to the boot heap; an
+// object with writable data elsewhere (thread-local, constructors) is
+// refused, since a boot could not reset it.
+func separate(objcopy, obj, what string) error {
+	if err := run(objcopy, append(append([]string{}, vendorObjcopy...), obj), "separating "+what); err != nil {
+		return err
+	}
+	f, err := elf.Open(obj)
+	if err != nil {
+		return fmt.Errorf("%w: separating %s: %v", ErrCompile, what, err)
+	}
+	defer f.Close()
+	for _, sec := range f.Sections {
+		if sec.Flags&elf.SHF_ALLOC == 0 || sec.Flags&elf.SHF_WRITE == 0 || sec.Size == 0 {
+			continue
+		}
+		if sec.Name != vendorData && sec.Name != vendorBSS {
+			return fmt.Errorf("%w: %s: writable section %s, which a boot cannot reset", ErrCompile, what, sec.Name)
 		}
 	}
 	return nil

@@ -18,9 +18,19 @@
 //
 // # Model
 //
-// One boot of a program is one child process (the library keeps state in
-// globals, as on the chip). The flash is a 4 MiB file shared with the
-// child, which maps it read-only at CPU address 0x200000 (FLASH_START; the
+// A boot of a program runs in a child process (the library keeps state in
+// globals, as on the chip). A process serves one boot after another: the
+// build moves the vendor objects' writable data into sections of their own
+// (objcopy; an object with writable data elsewhere is refused) and their
+// heap calls to a heap of the shim's, and each boot (F_BOOT) puts that
+// data back as linked, zeroes the rest, empties and zeroes the heap and
+// clears the stack the calls run on, then runs board start-up: what a
+// power-on does on the chip, and what a fresh process would see. A
+// process stopped inside a call (a power cut) is killed; one that ended
+// its boot between calls or by rebooting waits in a pool for the next
+// boot of its program (Options.FreshProcesses starts one per boot;
+// TestWarmMatchesFresh checks that both give the same results). The
+// flash is a 4 MiB file shared with the child, which maps it read-only at CPU address 0x200000 (FLASH_START; the
 // executable is linked at 0x10000000, so the window is free and its brk
 // heap stays below 4 GiB, as the library passes pointers through
 // uint32_t), so the library's direct flash reads see the emulated flash
@@ -49,7 +59,7 @@
 // drv_rom_cipher_sha256); brainpoolP256r1 ECDSA verification, which it asks
 // of the parent (package image); the console (UART lines in the trace);
 // delays and the watchdog (no-ops: simulated time is the flash's); reboot
-// (the child ends). The programs' decisions (flashboot's boot flow,
+// (the boot ends; the process waits for the next). The programs' decisions (flashboot's boot flow,
 // try-fix-app, backup recovery, the reset counter, the app's NV task and
 // store loop) stay in Go (packages flashboot and app) and call the engine.
 //

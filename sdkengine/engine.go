@@ -6,12 +6,14 @@ import (
 	"github.com/ws63emu/ws63emu/upg"
 )
 
-// Engine is upg.Engine over a Build: each Open starts the build's
-// executable for that program as a child process (one per boot).
+// Engine is upg.Engine over a Build: each Open is one boot of that
+// program's executable in a child process. A process that ended a boot
+// between calls (or by rebooting) serves a later one, its vendor state
+// reset as a power-on would (Options.FreshProcesses turns this off).
 type Engine struct {
-	b    *Build
-	o    Options
-	pool shmPool // shared flash files for the sessions; safe for concurrent use
+	b     *Build
+	o     Options
+	procs *procPool // children between boots, and their flash files; safe for concurrent use
 }
 
 // Options tune an Engine.
@@ -20,13 +22,20 @@ type Options struct {
 	// acknowledgement, even within the flash's quiet budget (a check of
 	// the fast path; the results are the same).
 	RoundTrips bool
+	// FreshProcesses starts a process for every boot, as a chip starts
+	// from its reset, instead of giving a process that served a boot the
+	// next one after resetting the vendor's state (a check of the warm
+	// path; the results are the same).
+	FreshProcesses bool
 }
 
 // New returns the engine that runs b.
-func New(b *Build) *Engine { return &Engine{b: b} }
+func New(b *Build) *Engine { return NewWith(b, Options{}) }
 
 // NewWith returns the engine that runs b with options o.
-func NewWith(b *Build, o Options) *Engine { return &Engine{b: b, o: o} }
+func NewWith(b *Build, o Options) *Engine {
+	return &Engine{b: b, o: o, procs: &procPool{fresh: o.FreshProcesses}}
+}
 
 // Build is the build the engine runs.
 func (e *Engine) Build() *Build { return e.b }
@@ -39,7 +48,7 @@ func (e *Engine) Open(prog string, f upg.Flash, o upg.Options, print func(string
 	if o.AB {
 		return nil, fmt.Errorf("sdkengine: AB builds are not implemented by the SDK engine")
 	}
-	s, err := newSession(&e.pool, e.b.Path(prog), prog, f, print, o.Hooks.Phase)
+	s, err := newSession(e.procs, e.b.Path(prog), prog, f, print, o.Hooks.Phase)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/ws63emu/ws63emu/internal/testutil"
 	"github.com/ws63emu/ws63emu/scenarios"
 	"github.com/ws63emu/ws63emu/sdkengine"
@@ -99,17 +101,60 @@ func TestCompressedUpgradeOnSDK(t *testing.T) {
 // failures and bad sectors about.
 func TestQuietMatchesRoundTrips(t *testing.T) {
 	b := sdktest.Build(t)
-	fast, slow := sdkengine.New(b), sdkengine.NewWith(b, sdkengine.Options{RoundTrips: true})
-	for _, name := range []string{"compressed-upgrade.scn", "program-fail-retry.scn", "bad-sector-retries.scn", "cut-during-replacement.scn"} {
+	sameRuns(t, sdkengine.New(b), sdkengine.NewWith(b, sdkengine.Options{RoundTrips: true}),
+		"compressed-upgrade.scn", "program-fail-retry.scn", "bad-sector-retries.scn", "cut-during-replacement.scn")
+}
+
+// TestWarmMatchesFresh checks that a child process serving boot after
+// boot (its vendor state reset at each F_BOOT) gives what a fresh process
+// per boot gives: the same flash, operations, simulated time and trace in
+// scripts with reboots, cuts and faults, and the same outcome at every
+// point of a sampled W1 sweep under every tear model, with two workers
+// sharing the children.
+func TestWarmMatchesFresh(t *testing.T) {
+	b := sdktest.Build(t)
+	warm, fresh := sdkengine.New(b), sdkengine.NewWith(b, sdkengine.Options{FreshProcesses: true})
+	sameRuns(t, warm, fresh, "compressed-upgrade.scn", "program-fail-retry.scn", "bad-sector-retries.scn",
+		"cut-during-replacement.scn", "flashboot-self-upgrade-cuts.scn", "chunk-calls.scn", "user-verify-flashboot.scn",
+		"try-fix-heal.scn", "nv-upgrade.scn", "full-image-upgrade.scn", "cut-while-storing.scn")
+	if testing.Short() {
+		return
+	}
+	s := parse(t, testdata("sweeps", "w1.scn"))
+	tears, err := scenarios.ParseTearModels("before,prefix,bits")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sweep := func(e *sdkengine.Engine) *scenarios.SweepReport {
+		rep, err := scenarios.Sweep(s, scenarios.SweepOptions{Stride: 3000, Tears: tears, Jobs: 2, Engine: scenarios.EngineSDK, SDK: e})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	w, f := sweep(warm), sweep(fresh)
+	if len(w.Points) < 50 {
+		t.Fatalf("only %d points", len(w.Points))
+	}
+	if d := cmp.Diff(f.Points, w.Points); d != "" {
+		t.Errorf("sweep points, fresh (-) and warm (+) processes:\n%s", d)
+	}
+}
+
+// sameRuns runs scripts of scenarios/testdata on two SDK engines and
+// compares the flash, operations, simulated time, failure and trace.
+func sameRuns(t *testing.T, a, b *sdkengine.Engine, names ...string) {
+	t.Helper()
+	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			s := parse(t, testdata(name))
 			run := func(e *sdkengine.Engine) *scenarios.Report {
 				rep, _ := scenarios.Run(s, scenarios.Options{Engine: scenarios.EngineSDK, SDK: e})
 				return rep
 			}
-			f, r := run(fast), run(slow)
+			f, r := run(a), run(b)
 			if f.FlashSHA256 != r.FlashSHA256 || f.FlashOps != r.FlashOps || f.SimTime != r.SimTime || f.Failure != r.Failure {
-				t.Errorf("quiet: flash %.12s, %d ops, %v, %q; round trips: flash %.12s, %d ops, %v, %q",
+				t.Errorf("first: flash %.12s, %d ops, %v, %q; second: flash %.12s, %d ops, %v, %q",
 					f.FlashSHA256, f.FlashOps, f.SimTime, f.Failure, r.FlashSHA256, r.FlashOps, r.SimTime, r.Failure)
 			}
 			if len(f.Trace) != len(r.Trace) {

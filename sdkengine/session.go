@@ -50,6 +50,7 @@ const (
 	fUserVerify   = 11 // a = 1: register the shim's check (calls kUserVerify), 0: none
 	fWriteAsync   = 12 // as fWrite through uapi_upg_write_package_async; extra: 1 + the callback's errcode, 0 if it did not run
 	fRead         = 13 // a = offset, payload = length (LE32): uapi_upg_read_package; the bytes come as kData
+	fBoot         = 14 // power-on: the child resets the vendor's state and runs board start-up
 	fAck          = 100
 )
 
@@ -95,12 +96,8 @@ type session struct {
 	print  func(string)
 	phase  func(string)
 
-	cmd    *exec.Cmd
-	w      *bufio.Writer
-	r      *bufio.Reader
-	stderr *bytes.Buffer
-	pool   *shmPool
-	shm    *shm
+	*child
+	procs  *procPool
 	mem    []byte // the shared mapping of the flash
 	fresh  bool   // mem was synced when the session started and no call ran since
 	synced uint64 // the flash's op count when mem was last made equal to it
@@ -115,12 +112,109 @@ type session struct {
 	lastPhase string
 	line      []byte
 	hdr       [16]byte
-	buf       []byte
 	data      []byte // the bytes the current call read (kData)
-	done      bool   // the process ended (closed, rebooted or killed)
+	done      bool   // the boot ended (closed, rebooted or killed)
+	inCall    bool   // a call is under way: the child is not between calls
+	lease     *lease
 }
 
-func newSession(pool *shmPool, path, prog string, f upg.Flash, print func(string), phase func(string)) (*session, error) {
+// child is a process running one program's executable. It serves one boot
+// after another (F_BOOT resets the vendor's state), so that a sweep does
+// not pay a process start, its page tables and its first touches of the
+// flash at every point.
+type child struct {
+	path   string
+	cmd    *exec.Cmd
+	w      *bufio.Writer
+	r      *bufio.Reader
+	stderr *bytes.Buffer
+	shm    *shm // the flash file it maps, for as long as it lives
+	buf    []byte
+	exited bool
+}
+
+// start starts a child for the executable at path, with a shared flash
+// file from pool.
+func startChild(pool *shmPool, path string) (*child, error) {
+	sh, err := pool.get()
+	if err != nil {
+		return nil, err
+	}
+	c := &child{path: path, shm: sh, stderr: new(bytes.Buffer)}
+	cmd := exec.Command(path)
+	cmd.ExtraFiles = []*os.File{sh.file} // fd 3
+	cmd.Stderr = c.stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		pool.put(sh)
+		return nil, fmt.Errorf("sdkengine: %w", err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		pool.put(sh)
+		return nil, fmt.Errorf("sdkengine: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		pool.put(sh)
+		return nil, fmt.Errorf("sdkengine: start %s: %w", path, err)
+	}
+	c.cmd, c.w, c.r = cmd, bufio.NewWriterSize(in, 1<<16), bufio.NewReaderSize(out, 1<<16)
+	return c, nil
+}
+
+// kill ends the process and gives its flash file back.
+func (c *child) kill(pool *shmPool) {
+	if !c.exited {
+		c.exited = true
+		_ = c.cmd.Process.Kill()
+		_ = c.cmd.Wait()
+		pool.put(c.shm)
+	}
+}
+
+// procPool keeps children between boots, by executable.
+type procPool struct {
+	shms  shmPool
+	fresh bool // Options.FreshProcesses: no child serves a second boot
+	mu    sync.Mutex
+	idle  map[string][]*child
+}
+
+// procPoolMax bounds the idle children kept per executable.
+const procPoolMax = 8
+
+// get returns an idle child for path, or starts one.
+func (p *procPool) get(path string) (*child, error) {
+	p.mu.Lock()
+	if l := p.idle[path]; len(l) > 0 {
+		c := l[len(l)-1]
+		p.idle[path] = l[:len(l)-1]
+		p.mu.Unlock()
+		return c, nil
+	}
+	p.mu.Unlock()
+	return startChild(&p.shms, path)
+}
+
+// put takes back a child that waits for its next message between calls.
+func (p *procPool) put(c *child) {
+	if !p.fresh {
+		p.mu.Lock()
+		if p.idle == nil {
+			p.idle = make(map[string][]*child)
+		}
+		if len(p.idle[c.path]) < procPoolMax {
+			c.stderr.Reset()
+			p.idle[c.path] = append(p.idle[c.path], c)
+			p.mu.Unlock()
+			return
+		}
+		p.mu.Unlock()
+	}
+	c.kill(&p.shms)
+}
+
+func newSession(procs *procPool, path, prog string, f upg.Flash, print func(string), phase func(string)) (*session, error) {
 	if c, ok := f.(chipper); ok {
 		f = c.Chip() // the vendor's sfc.c is the driver: talk to the chip
 	}
@@ -132,48 +226,32 @@ func newSession(pool *shmPool, path, prog string, f upg.Flash, print func(string
 	if !ok {
 		return nil, errors.New("sdkengine: the flash has no block erase command (EraseBlock)")
 	}
-	sh, err := pool.get()
+	c, err := procs.get(path)
 	if err != nil {
 		return nil, err
 	}
-	s := &session{prog: prog, f: f, m: m, blocks: blocks, print: print, phase: phase, pool: pool, shm: sh, mem: sh.mem, stderr: new(bytes.Buffer)}
-	s.resync()
-	cmd := exec.Command(path)
-	cmd.ExtraFiles = []*os.File{sh.file} // fd 3
-	cmd.Stderr = s.stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		s.unmap()
-		return nil, fmt.Errorf("sdkengine: %w", err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		s.unmap()
-		return nil, fmt.Errorf("sdkengine: %w", err)
-	}
-	if err := cmd.Start(); err != nil {
-		s.unmap()
-		return nil, fmt.Errorf("sdkengine: start %s: %w", path, err)
-	}
-	s.cmd, s.w, s.r = cmd, bufio.NewWriterSize(in, 1<<16), bufio.NewReaderSize(out, 1<<16)
+	s := &session{prog: prog, f: f, m: m, blocks: blocks, print: print, phase: phase, procs: procs, child: c, mem: c.shm.mem}
 	// A session its program dropped without Close (a device thrown away
 	// while its app ran) ends its process when it is collected.
-	runtime.AddCleanup(s, func(o orphan) {
-		if o.cmd.ProcessState == nil {
-			_ = o.cmd.Process.Kill()
-			_ = o.cmd.Wait()
-			o.pool.put(o.shm)
+	s.lease = &lease{c: c, procs: procs}
+	runtime.AddCleanup(s, func(l *lease) {
+		if !l.ended {
+			l.c.kill(&l.procs.shms)
 		}
-	}, orphan{cmd, pool, sh})
+	}, s.lease)
+	// Power-on: the flash as the model has it, then the program's start.
+	s.resync()
+	s.exchange(fBoot, 0, 0, nil)
 	return s, nil
 }
 
-// orphan is what the cleanup of an unclosed session needs (not the
-// session itself).
-type orphan struct {
-	cmd  *exec.Cmd
-	pool *shmPool
-	shm  *shm
+// lease is a session's hold on its child, what the cleanup of an
+// unclosed session needs (not the session itself): once the boot ended,
+// the child may serve another session.
+type lease struct {
+	c     *child
+	procs *procPool
+	ended bool
 }
 
 // shm is a shared 4 MiB flash file and the parent's mapping of it.
@@ -244,15 +322,6 @@ func sharedFlash() (*os.File, []byte, error) {
 	return file, mem, nil
 }
 
-// unmap gives the shared flash back to the pool; the child must have
-// ended (or never started).
-func (s *session) unmap() {
-	if s.shm != nil {
-		s.pool.put(s.shm)
-		s.shm, s.mem = nil, nil
-	}
-}
-
 // isWrite reports whether a call is one of the package writes, which
 // continue one another without a resync.
 func isWrite(fn uint32) bool { return fn == fWrite || fn == fWriteAsync }
@@ -264,14 +333,18 @@ func (s *session) resync() {
 	s.fresh = true
 }
 
-// Close ends the child process.
+// Close ends the boot. A child between calls serves a later boot; one
+// stopped inside a call (a power cut, an engine failure) is killed.
 func (s *session) Close() error {
-	if s.cmd != nil && !s.done {
+	if !s.done {
 		s.done = true
-		_ = s.cmd.Process.Kill()
-		_ = s.cmd.Wait()
+		s.lease.ended = true
+		if s.inCall {
+			s.kill(&s.procs.shms)
+		} else {
+			s.procs.put(s.child)
+		}
 	}
-	s.unmap()
 	return nil
 }
 
@@ -329,8 +402,10 @@ func (s *session) recv() (kind, a, b uint32, payload []byte) {
 
 func (s *session) died(err error) {
 	s.done = true
+	s.lease.ended = true
+	s.exited = true
 	werr := s.cmd.Wait()
-	s.unmap()
+	s.procs.shms.put(s.shm)
 	msg := fmt.Sprintf("%s sdk: the child process ended (%v; %v)", s.prog, err, werr)
 	if t := strings.TrimSpace(s.stderr.String()); t != "" {
 		msg += ": " + lastLine(t)
@@ -342,16 +417,8 @@ func (s *session) died(err error) {
 // console requests until it returns.
 func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32) {
 	if s.done {
-		s.fail("call after the process ended")
+		s.fail("call after the boot ended")
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			// A power cut (or an engine failure) stops the program inside a
-			// flash call: the child dies with it.
-			s.Close()
-			panic(r)
-		}
-	}()
 	// The mapping must equal the model before the vendor code reads it.
 	// Operations issued by Go code since the last call show in the op
 	// counter; faults injected between scenario commands (a bit flip) do
@@ -367,6 +434,21 @@ func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32
 	if q, ok := s.f.(quieter); ok && !s.roundTrips {
 		budget = uint32(min(q.Quiet(), budgetMax))
 	}
+	return s.exchange(fn, a, budget, payload)
+}
+
+// exchange sends one call and serves the child's requests until its
+// result.
+func (s *session) exchange(fn, a, budget uint32, payload []byte) (code, extra, extra2 uint32) {
+	s.inCall = true
+	defer func() {
+		if r := recover(); r != nil {
+			// A power cut (or an engine failure) stops the program inside a
+			// flash call: the child dies with it.
+			s.Close()
+			panic(r)
+		}
+	}()
 	s.send(fn, a, budget, payload)
 	s.data = s.data[:0]
 	for {
@@ -385,6 +467,7 @@ func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32
 				}
 			}
 			s.flushLine()
+			s.inCall = false
 			return ma, mb, extra2
 		case kProgram:
 			s.ack(s.chip(s.f.Program(ma, p), ma, uint32(len(p))))
@@ -409,10 +492,10 @@ func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32
 		case kPrint:
 			s.console(p)
 		case kReboot:
+			// The child is back in its call loop, waiting for a boot.
 			s.flushLine()
-			s.done = true
-			_ = s.cmd.Wait()
-			s.unmap()
+			s.inCall = false
+			s.Close()
 			return uint32(upg.ErrcodeSucc), 0, 0
 		case kFatal:
 			s.fail("%s", p)

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <malloc.h>
+#include <setjmp.h>
 #include <sys/mman.h>
 #include <sys/vfs.h>
 
@@ -77,6 +78,7 @@ enum {
                            extra = 1 + the callback's errcode when it ran, else 0 */
     F_READ = 13,        /* a = offset, payload = length (4 bytes): uapi_upg_read_package,
                            the buffer's bytes in K_DATA messages */
+    F_BOOT = 14,        /* power-on: reset the vendor's state, run board start-up */
     F_ACK = 100, /* a = errcode of a flash command, or the ECDSA verdict */
 };
 
@@ -293,20 +295,147 @@ void osal_irq_restore(uint32_t s) { (void)s; }
 void non_os_enter_critical(void) {}
 void non_os_exit_critical(void) {}
 
+/* g_boot is where a reboot returns to: the call loop, which waits for the
+ * next F_BOOT. */
+static jmp_buf g_boot;
+
 void hal_reboot_chip(void)
 {
     send_msg(K_REBOOT, 0, 0, NULL, 0);
     flush_out();
-    _exit(0);
+    longjmp(g_boot, 1);
+}
+
+/* ---- the boot heap: the vendor's malloc, reset at each boot ----
+ *
+ * The vendor objects' malloc, free, calloc and realloc are renamed to
+ * these at build time (objcopy --redefine-sym), and osal_kmalloc comes
+ * here too. Blocks are carved from one region below 4 GiB (the library
+ * passes pointers through uint32_t) and kept, when freed, on a free list
+ * for a later request of the same or a smaller size. F_BOOT zeroes what
+ * the last boot used and empties the heap, so a boot sees the memory a
+ * fresh process would: zeros, whatever ran before. */
+#define VHEAP_LEN (256u << 20)
+#define VHEAP_ALIGN 16u
+
+struct vblock {
+    size_t size;         /* usable bytes */
+    struct vblock *next; /* on the free list */
+};
+
+static uint8_t *g_vheap;
+static size_t g_vtop;  /* bytes carved */
+static size_t g_vhigh; /* bytes carved since the heap was last zeroed */
+static struct vblock *g_vfree;
+
+static void vheap_map(void)
+{
+    /* The brk heap lies above the executable (0x10000000) by up to about
+     * a gigabyte of randomisation: try from 2 GiB up. */
+    for (uintptr_t at = 0x80000000u; at + VHEAP_LEN <= 0xFFFFFFFFu; at += 0x10000000u) {
+        void *p = mmap((void *)at, VHEAP_LEN, PROT_READ | PROT_WRITE,
+            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+        if (p == (void *)at) {
+            g_vheap = p;
+            (void)madvise(p, VHEAP_LEN, MADV_HUGEPAGE); /* advice only */
+            return;
+        }
+        if (p != MAP_FAILED) {
+            munmap(p, VHEAP_LEN); /* a kernel without MAP_FIXED_NOREPLACE */
+        }
+    }
+    die("cannot map the boot heap below 4 GiB");
+}
+
+static void vheap_reset(void)
+{
+    memset(g_vheap, 0, g_vhigh);
+    g_vtop = 0;
+    g_vhigh = 0;
+    g_vfree = NULL;
+}
+
+void *ws63emu_malloc(size_t n)
+{
+    size_t size = (n + VHEAP_ALIGN - 1) & ~(size_t)(VHEAP_ALIGN - 1);
+    if (size == 0) {
+        size = VHEAP_ALIGN;
+    }
+    if (size < n) {
+        return NULL;
+    }
+    /* First fit on the free list, as long as it wastes less than half. */
+    for (struct vblock **pp = &g_vfree; *pp != NULL; pp = &(*pp)->next) {
+        struct vblock *b = *pp;
+        if (b->size >= size && b->size - size <= size) {
+            *pp = b->next;
+            b->next = NULL;
+            return (uint8_t *)b + sizeof(struct vblock);
+        }
+    }
+    if (size > VHEAP_LEN - sizeof(struct vblock) - g_vtop) {
+        return NULL; /* as malloc would: the library reports ERRCODE_MALLOC */
+    }
+    struct vblock *b = (struct vblock *)(g_vheap + g_vtop);
+    g_vtop += sizeof(struct vblock) + size;
+    if (g_vtop > g_vhigh) {
+        g_vhigh = g_vtop;
+    }
+    b->size = size;
+    b->next = NULL;
+    return (uint8_t *)b + sizeof(struct vblock);
+}
+
+void ws63emu_free(void *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    struct vblock *b = (struct vblock *)((uint8_t *)p - sizeof(struct vblock));
+    b->next = g_vfree;
+    g_vfree = b;
+}
+
+void *ws63emu_calloc(size_t n, size_t size)
+{
+    if (size != 0 && n > (size_t)-1 / size) {
+        return NULL;
+    }
+    void *p = ws63emu_malloc(n * size);
+    if (p != NULL) {
+        memset(p, 0, n * size);
+    }
+    return p;
+}
+
+void *ws63emu_realloc(void *p, size_t n)
+{
+    if (p == NULL) {
+        return ws63emu_malloc(n);
+    }
+    if (n == 0) {
+        ws63emu_free(p);
+        return NULL;
+    }
+    struct vblock *b = (struct vblock *)((uint8_t *)p - sizeof(struct vblock));
+    if (b->size >= n) {
+        return p;
+    }
+    void *q = ws63emu_malloc(n);
+    if (q != NULL) {
+        memcpy(q, p, b->size);
+        ws63emu_free(p);
+    }
+    return q;
 }
 
 void *osal_kmalloc(unsigned long size, unsigned int gfp)
 {
     (void)gfp;
-    return malloc(size);
+    return ws63emu_malloc(size);
 }
 
-void osal_kfree(void *addr) { free(addr); }
+void osal_kfree(void *addr) { ws63emu_free(addr); }
 
 /* efuse: the update library reads the MSID (logged only) and, with
  * UPG_CFG_ANTI_ROLLBACK_SUPPORT (off on WS63), the anti-rollback words.
@@ -661,6 +790,61 @@ static void async_done(errcode_t ret)
     g_async_ret = ret;
 }
 
+/* ---- boots ----
+ *
+ * One process serves many boots of its program, as one chip runs its
+ * start-up code at every power-on: F_BOOT puts back the vendor objects'
+ * initialised data (the build moved it to ws63emu_vdata, and their zeroed
+ * data to ws63emu_vbss), empties the boot heap, clears the stack the calls
+ * run on and the shim's own per-boot state, then runs board start-up.
+ * Everything a boot can read is then as a fresh process would have it,
+ * whichever boots ran in the process before (TestWarmMatchesFresh). */
+extern char __start_ws63emu_vdata[] __attribute__((weak));
+extern char __stop_ws63emu_vdata[] __attribute__((weak));
+extern char __start_ws63emu_vbss[] __attribute__((weak));
+extern char __stop_ws63emu_vbss[] __attribute__((weak));
+
+static char *g_vdata0; /* the vendor's initialised data as linked */
+
+#define STACK_SCRUB (512u << 10)
+
+static void save_vendor_data(void)
+{
+    size_t n = (size_t)(__stop_ws63emu_vdata - __start_ws63emu_vdata);
+    g_vdata0 = malloc(n + 1);
+    if (g_vdata0 == NULL) {
+        die("out of memory");
+    }
+    memcpy(g_vdata0, __start_ws63emu_vdata, n);
+}
+
+/* scrub_stack zeroes the stack below its caller's frame, where the calls
+ * of a boot run. */
+static void __attribute__((noinline)) scrub_stack(void)
+{
+    uint8_t pad[STACK_SCRUB];
+    explicit_bzero(pad, sizeof(pad));
+}
+
+static void sfc_init(void);
+
+static void power_on(void)
+{
+    memcpy(__start_ws63emu_vdata, g_vdata0, (size_t)(__stop_ws63emu_vdata - __start_ws63emu_vdata));
+    memset(__start_ws63emu_vbss, 0, (size_t)(__stop_ws63emu_vbss - __start_ws63emu_vbss));
+    vheap_reset();
+    g_budget = 0;
+    g_hashed = 0;
+    g_decoded = 0;
+    g_hash_busy = false;
+    g_async_ran = false;
+    scrub_stack();
+    sfc_init();
+    /* Board start-up reads the partition table (flash 0x380); a bad table
+     * leaves the library's partition lookups failing, as on the chip. */
+    (void)uapi_partition_init();
+}
+
 /* ---- the call loop ---- */
 
 static void map_flash(void)
@@ -711,10 +895,11 @@ int main(void)
 {
     low_heap();
     map_flash();
-    sfc_init();
-    /* Board start-up reads the partition table (flash 0x380); a bad table
-     * leaves the library's partition lookups failing, as on the chip. */
-    (void)uapi_partition_init();
+    vheap_map();
+    save_vendor_data();
+    /* A reboot (hal_reboot_chip) comes back here; the next message is the
+     * next boot's F_BOOT. */
+    (void)setjmp(g_boot);
     for (;;) {
         uint32_t fn, a, b, n;
         recv_msg(&fn, &a, &b, &n);
@@ -799,6 +984,9 @@ int main(void)
             }
             case F_USER_VERIFY:
                 uapi_upg_register_user_defined_verify_func(a != 0 ? user_check : NULL, 0);
+                break;
+            case F_BOOT:
+                power_on();
                 break;
             case F_EXIT:
                 flush_out();
