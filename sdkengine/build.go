@@ -106,9 +106,11 @@ var Variants = []Variant{
 // commonFlags apply to every compile. The binary is not position
 // independent and is linked at 0x10000000: the flash window 0x200000–
 // 0x600000 stays free for the mapping, and the brk heap stays below 4 GiB
-// (the library passes pointers through uint32_t).
+// (the library passes pointers through uint32_t). -fno-common (gcc's
+// default since 10) keeps every vendor global in its object's .bss, where
+// the boot reset finds it.
 var (
-	commonFlags = []string{"-O2", "-fno-pie", "-fno-strict-aliasing", "-w", "-DCONFIG_BOOT_SUPPORT_ECC_VERIFY"}
+	commonFlags = []string{"-O2", "-fno-pie", "-fno-strict-aliasing", "-fno-common", "-w", "-DCONFIG_BOOT_SUPPORT_ECC_VERIFY"}
 	linkFlags   = []string{"-no-pie", "-Wl,-Ttext-segment=0x10000000",
 		// The shim counts the LZMA output for the simulated clock.
 		"-Wl,--wrap=LzmaDec_DecodeToDic", "-Wl,--wrap=LzmaDec_DecodeToBuf"}

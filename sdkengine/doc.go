@@ -59,9 +59,10 @@
 // drv_rom_cipher_sha256); brainpoolP256r1 ECDSA verification, which it asks
 // of the parent (package image); the console (UART lines in the trace);
 // delays and the watchdog (no-ops: simulated time is the flash's); reboot
-// (the boot ends; the process waits for the next). The programs' decisions (flashboot's boot flow,
-// try-fix-app, backup recovery, the reset counter, the app's NV task and
-// store loop) stay in Go (packages flashboot and app) and call the engine.
+// (the boot ends; the process waits for the next). The programs'
+// decisions (flashboot's boot flow, try-fix-app, backup recovery, the
+// reset counter, the app's NV task and store loop) stay in Go (packages
+// flashboot and app) and call the engine.
 //
 // # Limitations
 //

@@ -2,6 +2,7 @@ package sdkengine
 
 import (
 	"fmt"
+	"runtime"
 
 	"github.com/ws63emu/ws63emu/upg"
 )
@@ -34,7 +35,17 @@ func New(b *Build) *Engine { return NewWith(b, Options{}) }
 
 // NewWith returns the engine that runs b with options o.
 func NewWith(b *Build, o Options) *Engine {
-	return &Engine{b: b, o: o, procs: &procPool{fresh: o.FreshProcesses}}
+	e := &Engine{b: b, o: o, procs: &procPool{fresh: o.FreshProcesses}}
+	// The idle children of an engine no one holds end with it.
+	runtime.AddCleanup(e, func(p *procPool) { p.closeIdle() }, e.procs)
+	return e
+}
+
+// Close ends the engine's idle child processes. Boots under way are not
+// affected; their processes end with them.
+func (e *Engine) Close() error {
+	e.procs.closeIdle()
+	return nil
 }
 
 // Build is the build the engine runs.

@@ -211,6 +211,23 @@ func TestBuildCompileError(t *testing.T) {
 	}
 }
 
+// TestBuildRefusesUnresettableData checks that a vendor object with
+// writable data the boot reset cannot restore (here a global in a section
+// of its own) fails the build, naming the file and the section.
+func TestBuildRefusesUnresettableData(t *testing.T) {
+	sdktest.Build(t) // skips without the SDK or gcc
+	sdk := copySDK(t, testutil.SDKSrc(t))
+	patch(t, sdk, "src/middleware/utils/update/common/upg_common.c", "errcode_t upg_set_firmware_update_status(",
+		"__attribute__((section(\".upg_keep\"))) int g_upg_keep = 1;\nerrcode_t upg_set_firmware_update_status(")
+	_, err := sdkengine.Compile(sdkengine.BuildOptions{SDK: sdk, CacheDir: t.TempDir()})
+	if !errors.Is(err, sdkengine.ErrCompile) {
+		t.Fatalf("err = %v, want ErrCompile", err)
+	}
+	if !strings.Contains(err.Error(), "upg_common.c") || !strings.Contains(err.Error(), ".upg_keep") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("error should name upg_common.c and .upg_keep on one line: %q", err)
+	}
+}
+
 func TestBuildCached(t *testing.T) {
 	b := sdktest.Build(t)
 	again, err := sdkengine.Compile(sdkengine.BuildOptions{SDK: testutil.SDKSrc(t)})

@@ -183,6 +183,19 @@ type procPool struct {
 // procPoolMax bounds the idle children kept per executable.
 const procPoolMax = 8
 
+// closeIdle ends the idle children.
+func (p *procPool) closeIdle() {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = nil
+	p.mu.Unlock()
+	for _, l := range idle {
+		for _, c := range l {
+			c.kill(&p.shms)
+		}
+	}
+}
+
 // get returns an idle child for path, or starts one.
 func (p *procPool) get(path string) (*child, error) {
 	p.mu.Lock()
@@ -355,6 +368,8 @@ func (s *session) fail(format string, a ...any) {
 	if t := strings.TrimSpace(s.stderr.String()); t != "" {
 		msg += " (stderr: " + lastLine(t) + ")"
 	}
+	// The child is not trusted with another boot.
+	s.inCall = true
 	s.Close()
 	panic(&upg.EngineError{Err: fmt.Errorf("%s %s: %s", s.prog, "sdk", msg)})
 }

@@ -63,6 +63,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if err := ef.apply(&o); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
+	defer ef.close()
 	var rep *scenarios.Report
 	if *htmlOut != "" {
 		files, ferr := htmlFiles("demo", stdout, *htmlOut)

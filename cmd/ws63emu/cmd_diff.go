@@ -46,6 +46,7 @@ func runDiffEngines(args []string, stdout, stderr io.Writer) error {
 	if eng == nil {
 		return errors.New("diff-engines: needs --sdk DIR (an SDK checkout)")
 	}
+	defer ef.close()
 	o := scenarios.DiffOptions{SDK: eng}
 	if *sweep {
 		so := &scenarios.SweepOptions{Stride: *stride, Jobs: *jobs}

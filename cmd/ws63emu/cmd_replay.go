@@ -58,6 +58,7 @@ func runReplay(args []string, stdout, stderr io.Writer) error {
 	if err := ef.apply(&o); err != nil {
 		return fmt.Errorf("replay: %w", err)
 	}
+	defer ef.close()
 	o.Logger = cliLogger
 	if tok.Tear2 != nil && *htmlOut != "" {
 		return fmt.Errorf("replay: --html draws single cuts; %s has two", fs.Arg(0))

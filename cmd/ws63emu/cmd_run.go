@@ -55,6 +55,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err := ef.apply(&o); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
+	defer ef.close()
 	o.Logger = cliLogger
 	var scripts []*scenarios.Script
 	files := cliio.New(stdout)

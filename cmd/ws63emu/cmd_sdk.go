@@ -59,6 +59,7 @@ func runSDKBuild(args []string, stdout, stderr io.Writer) error {
 // replay, demo and diff-engines.
 type engineFlags struct {
 	engine, sdk, cache *string
+	opened             *sdkengine.Engine // the SDK engine options made, for close
 }
 
 func addEngineFlags(fs *pflag.FlagSet) *engineFlags {
@@ -86,7 +87,15 @@ func (f *engineFlags) options() (string, *sdkengine.Engine, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	return e, sdkengine.New(b), nil
+	f.opened = sdkengine.New(b)
+	return e, f.opened, nil
+}
+
+// close ends the SDK engine's idle child processes, if one was made.
+func (f *engineFlags) close() {
+	if f.opened != nil {
+		f.opened.Close()
+	}
 }
 
 // fromToken takes the engine a replay token names (the sweep's --engine)

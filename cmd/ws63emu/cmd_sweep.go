@@ -59,6 +59,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	if err := ef.apply(&eo); err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
+	defer ef.close()
 	o.Engine, o.SDK = eo.Engine, eo.SDK
 	var err error
 	if o.Tears, err = scenarios.ParseTearModels(*tears); err != nil {

@@ -34,4 +34,8 @@ func Build(tb testing.TB) *sdkengine.Build {
 }
 
 // Engine returns an engine over Build.
-func Engine(tb testing.TB) *sdkengine.Engine { return sdkengine.New(Build(tb)) }
+func Engine(tb testing.TB) *sdkengine.Engine {
+	e := sdkengine.New(Build(tb))
+	tb.Cleanup(func() { e.Close() })
+	return e
+}
