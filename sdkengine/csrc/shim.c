@@ -324,8 +324,7 @@ struct vblock {
 };
 
 static uint8_t *g_vheap;
-static size_t g_vtop;  /* bytes carved */
-static size_t g_vhigh; /* bytes carved since the heap was last zeroed */
+static size_t g_vtop; /* bytes carved since the heap was last emptied */
 static struct vblock *g_vfree;
 
 static void vheap_map(void)
@@ -349,9 +348,8 @@ static void vheap_map(void)
 
 static void vheap_reset(void)
 {
-    memset(g_vheap, 0, g_vhigh);
+    memset(g_vheap, 0, g_vtop);
     g_vtop = 0;
-    g_vhigh = 0;
     g_vfree = NULL;
 }
 
@@ -373,14 +371,11 @@ void *ws63emu_malloc(size_t n)
             return (uint8_t *)b + sizeof(struct vblock);
         }
     }
-    if (size > VHEAP_LEN - sizeof(struct vblock) - g_vtop) {
+    if (size > VHEAP_LEN || VHEAP_LEN - g_vtop < sizeof(struct vblock) + size) {
         return NULL; /* as malloc would: the library reports ERRCODE_MALLOC */
     }
     struct vblock *b = (struct vblock *)(g_vheap + g_vtop);
     g_vtop += sizeof(struct vblock) + size;
-    if (g_vtop > g_vhigh) {
-        g_vhigh = g_vtop;
-    }
     b->size = size;
     b->next = NULL;
     return (uint8_t *)b + sizeof(struct vblock);
