@@ -5,10 +5,10 @@ import "github.com/ws63emu/ws63emu/upg"
 // The update-library engine the programs call (upg.Options.Engine): the Go
 // model by default, or the SDK engine (package sdkengine), the vendor's C
 // library in a child process, reset at each program boot. The device
-// closes the app's instance whenever the app stops running, and turns an engine failure
-// (upg.EngineError: the child died, the vendor code reached a component
-// the engine does not model) into a stuck device whose EngineErr says why;
-// runners report it as an error, never as a verdict.
+// closes the app's instance whenever the app stops running, and turns an
+// engine failure (upg.EngineError: the child died, the vendor code reached
+// a component the engine does not model) into a stuck device whose
+// EngineErr says why; runners report it as an error, never as a verdict.
 
 // closeApp drops the running app, ending its engine instance.
 func (d *Device) closeApp() {

@@ -42,7 +42,8 @@ func NewWith(b *Build, o Options) *Engine {
 }
 
 // Close ends the engine's idle child processes. Boots under way are not
-// affected; their processes end with them.
+// affected; their processes end with them. The engine still runs boots
+// after Close, each in a process of its own.
 func (e *Engine) Close() error {
 	e.procs.closeIdle()
 	return nil

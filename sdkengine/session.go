@@ -113,9 +113,8 @@ type session struct {
 	line      []byte
 	hdr       [16]byte
 	data      []byte // the bytes the current call read (kData)
-	done      bool   // the boot ended (closed, rebooted or killed)
 	inCall    bool   // a call is under way: the child is not between calls
-	lease     *lease
+	lease     *lease // lease.ended: the boot ended (closed, rebooted or killed)
 }
 
 // child is a process running one program's executable. It serves one boot
@@ -162,22 +161,26 @@ func startChild(pool *shmPool, path string) (*child, error) {
 	return c, nil
 }
 
-// kill ends the process and gives its flash file back.
-func (c *child) kill(pool *shmPool) {
-	if !c.exited {
-		c.exited = true
-		_ = c.cmd.Process.Kill()
-		_ = c.cmd.Wait()
-		pool.put(c.shm)
+// kill ends the process (if it has not ended by itself), reaps it and
+// gives its flash file back; the error is Wait's.
+func (c *child) kill(pool *shmPool) error {
+	if c.exited {
+		return nil
 	}
+	c.exited = true
+	_ = c.cmd.Process.Kill()
+	err := c.cmd.Wait()
+	pool.put(c.shm)
+	return err
 }
 
 // procPool keeps children between boots, by executable.
 type procPool struct {
-	shms  shmPool
-	fresh bool // Options.FreshProcesses: no child serves a second boot
-	mu    sync.Mutex
-	idle  map[string][]*child
+	shms   shmPool
+	fresh  bool // Options.FreshProcesses: no child serves a second boot
+	mu     sync.Mutex
+	idle   map[string][]*child
+	closed bool // closeIdle ran: children that end a boot are killed
 }
 
 // procPoolMax bounds the idle children kept per executable.
@@ -187,7 +190,7 @@ const procPoolMax = 8
 func (p *procPool) closeIdle() {
 	p.mu.Lock()
 	idle := p.idle
-	p.idle = nil
+	p.idle, p.closed = nil, true
 	p.mu.Unlock()
 	for _, l := range idle {
 		for _, c := range l {
@@ -216,7 +219,7 @@ func (p *procPool) put(c *child) {
 		if p.idle == nil {
 			p.idle = make(map[string][]*child)
 		}
-		if len(p.idle[c.path]) < procPoolMax {
+		if !p.closed && len(p.idle[c.path]) < procPoolMax {
 			c.stderr.Reset()
 			p.idle[c.path] = append(p.idle[c.path], c)
 			p.mu.Unlock()
@@ -349,8 +352,7 @@ func (s *session) resync() {
 // Close ends the boot. A child between calls serves a later boot; one
 // stopped inside a call (a power cut, an engine failure) is killed.
 func (s *session) Close() error {
-	if !s.done {
-		s.done = true
+	if !s.lease.ended {
 		s.lease.ended = true
 		if s.inCall {
 			s.kill(&s.procs.shms)
@@ -416,11 +418,8 @@ func (s *session) recv() (kind, a, b uint32, payload []byte) {
 }
 
 func (s *session) died(err error) {
-	s.done = true
 	s.lease.ended = true
-	s.exited = true
-	werr := s.cmd.Wait()
-	s.procs.shms.put(s.shm)
+	werr := s.kill(&s.procs.shms)
 	msg := fmt.Sprintf("%s sdk: the child process ended (%v; %v)", s.prog, err, werr)
 	if t := strings.TrimSpace(s.stderr.String()); t != "" {
 		msg += ": " + lastLine(t)
@@ -431,7 +430,7 @@ func (s *session) died(err error) {
 // call runs one library call in the child, serving its flash, crypto and
 // console requests until it returns.
 func (s *session) call(fn, a uint32, payload []byte) (code, extra, extra2 uint32) {
-	if s.done {
+	if s.lease.ended {
 		s.fail("call after the boot ended")
 	}
 	// The mapping must equal the model before the vendor code reads it.

@@ -96,9 +96,6 @@ static uint8_t *g_rw;
  * cut, fault or hook can touch them. The rest go to the parent one by one. */
 static uint32_t g_budget;
 
-/* spend takes cost operations from the budget; false when they do not fit
- * (the budget is then spent: every later command of the call goes to the
- * parent, which keeps the operations in order). */
 /* populate_rw fills in the writable mapping's page tables for writing in
  * one call, once, before the shim first writes through it
  * (MADV_POPULATE_WRITE, Linux 5.14 on; an older kernel refuses the advice
@@ -120,6 +117,9 @@ static void populate_rw(void)
     }
 }
 
+/* spend takes cost operations from the budget; false when they do not fit
+ * (the budget is then spent: every later command of the call goes to the
+ * parent, which keeps the operations in order). */
 static bool spend(uint32_t cost)
 {
     if (g_budget >= cost) {
@@ -861,9 +861,10 @@ static void map_flash(void)
 
 static void low_heap(void)
 {
-    /* Keep every allocation on the brk heap, which a non-PIE executable
-     * linked at 0x10000000 keeps below 4 GiB (the library passes pointers
-     * through uint32_t). */
+    /* Keep the shim's own allocations (the buffers it hands the library)
+     * on the brk heap, which a non-PIE executable linked at 0x10000000
+     * keeps below 4 GiB (the library passes pointers through uint32_t);
+     * the library's own come from the boot heap. */
     mallopt(M_MMAP_MAX, 0);
     void *probe = malloc(1 << 20);
     if (probe == NULL || (uintptr_t)probe + (1 << 20) > 0xFFFFFFFFu) {
